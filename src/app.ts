@@ -1,0 +1,74 @@
+import { cors } from '@elysiajs/cors'
+import { Elysia } from 'elysia'
+import { createKeyChecker } from './auth/key-checker.ts'
+import { authPlugin } from './auth/auth-plugin.ts'
+import type { Config } from './config/env-schema.ts'
+import { errorPlugin, type RouteTable } from './errors/error-plugin.ts'
+import { requestContextPlugin } from './http/request-context-plugin.ts'
+import type { Logger } from './logging/logger.ts'
+import { chatCompletionsRoute } from './routes/chat-completions.ts'
+import { healthRoute, type Lifecycle } from './routes/health.ts'
+import { createStreamRegistry } from './stream/stream-registry.ts'
+import { createUpstreamClient } from './upstream/upstream-client.ts'
+
+export type AppDeps = {
+  config: Config
+  log: Logger
+  /** Replaceable in tests; production uses Bun's fetch. */
+  fetch?: typeof fetch
+  random?: () => number
+  now?: () => number
+}
+
+/** One pending upstream SSE event may hold at most this much (a 1 MiB delta must pass). */
+const MAX_UPSTREAM_EVENT_SIZE = 16 * 1024 * 1024
+
+const ROUTES: RouteTable = new Map([
+  ['/health', ['GET']],
+  ['/v1/chat/completions', ['POST']],
+])
+
+const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adjustments', 'retry-after', 'retry-after-ms']
+
+/**
+ * CORS only when CORS_ORIGINS is set, with every option explicit: the plugin's defaults reflect
+ * any origin with credentials. `*` never goes with credentials; a list is matched exactly.
+ */
+const corsPlugin = (origins: readonly string[]) =>
+  cors({
+    origin: origins.includes('*') ? '*' : [...origins],
+    credentials: false,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'anthropic-version', 'anthropic-beta'],
+    exposeHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+    preflight: true,
+  })
+
+/** cors → request id and log → errors → auth → routes, in that order. */
+export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000 }: AppDeps) => {
+  const registry = createStreamRegistry()
+  const lifecycle: Lifecycle = { draining: false }
+  const upstream = createUpstreamClient(config, { fetch, random })
+  const base = new Elysia({ normalize: false }).use(requestContextPlugin(log))
+  const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
+    .use(errorPlugin({ routes: ROUTES, log }))
+    .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes }))
+    .use(healthRoute(lifecycle))
+    .use(
+      chatCompletionsRoute({
+        mapping: config,
+        upstream,
+        stream: {
+          idleTimeoutSeconds: config.upstreamTimeoutSeconds,
+          heartbeatMs: config.sseHeartbeatSeconds * 1000,
+          maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
+        },
+        registry,
+        maxBodyBytes: config.maxBodyBytes,
+        log,
+        now,
+      }),
+    )
+  return { app, registry, lifecycle }
+}

@@ -1,0 +1,45 @@
+import { Elysia } from 'elysia'
+import { OpenAIError } from '../errors/openai-error.ts'
+import { requestTooLarge } from '../http/read-json-body.ts'
+import { getRequestContext, pathOf } from '../http/request-context.ts'
+import type { KeyChecker } from './key-checker.ts'
+
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health'])
+/** Anthropic-native clients send their key as x-api-key. */
+const X_API_KEY_PATHS: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messages/count_tokens'])
+
+const invalidApiKey = () =>
+  new OpenAIError({
+    status: 401,
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+    message: 'Incorrect or missing API key. Send it as Authorization: Bearer <key>.',
+  })
+
+const presentedKey = (headers: Headers, path: string): string | null => {
+  const authorization = headers.get('authorization')
+  if (authorization !== null && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === 'bearer ') {
+    return authorization.slice(7).trim()
+  }
+  return X_API_KEY_PATHS.has(path) ? headers.get('x-api-key') : null
+}
+
+/**
+ * Runs before the body is read: a wrong key is a 401 even with a 50 MiB or broken body, and a
+ * body declared larger than MAX_BODY_BYTES is a 413 without reading it.
+ */
+export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; maxBodyBytes: number }) =>
+  new Elysia({ name: 'auth-plugin' }).onRequest(function authenticate({ request, set }) {
+    const path = pathOf(request.url)
+    if (PUBLIC_PATHS.has(path) || request.method === 'OPTIONS') return
+    const { log } = getRequestContext(request)
+    const key = presentedKey(request.headers, path)
+    const keyId = key ? checkKey(key) : null
+    let failure: OpenAIError | undefined
+    if (keyId === null) failure = invalidApiKey()
+    else if (Number(request.headers.get('content-length')) > maxBodyBytes) failure = requestTooLarge(maxBodyBytes)
+    if (keyId !== null) log.fields.key_id = keyId
+    if (!failure) return
+    set.status = failure.status
+    return failure.toResponse(set.headers as Record<string, string>)
+  })

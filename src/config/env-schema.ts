@@ -1,0 +1,305 @@
+import { availableParallelism } from 'node:os'
+
+/**
+ * Every environment variable the gateway reads: name, old Flask-proxy name, default, parser and
+ * one-line description. `.env.example` and the README table are checked against this list.
+ */
+type Parser<T> = (raw: string) => T
+
+export type EnvVar<T = unknown> = {
+  readonly name: string
+  /** Name used by the old Flask + Gunicorn proxy; read when `name` is unset. */
+  readonly oldName?: string
+  /** Raw default, as it would be written in `.env`; undefined means "unset" (or required). */
+  readonly default?: string
+  readonly required?: boolean
+  /** Never printed, not even in a start-up error. */
+  readonly secret?: boolean
+  readonly description: string
+  readonly parse: Parser<T>
+}
+
+export class EnvValueError extends Error {}
+
+const fail = (what: string): never => {
+  throw new EnvValueError(what)
+}
+
+export const parseString: Parser<string> = (raw) => raw
+
+export const parseBoolean: Parser<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  if (['true', '1', 'yes', 'on'].includes(value)) return true
+  if (['false', '0', 'no', 'off', ''].includes(value)) return false
+  return fail('expected true or false')
+}
+
+export const parseInteger =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (raw) => {
+    const value = Number(raw.trim())
+    if (!Number.isInteger(value) || value < min || value > max || raw.trim() === '') {
+      fail(`expected a whole number from ${min} to ${max}`)
+    }
+    return value
+  }
+
+export const parsePositiveNumber: Parser<number> = (raw) => {
+  const value = Number(raw.trim())
+  if (!Number.isFinite(value) || value <= 0 || raw.trim() === '') fail('expected a number above 0')
+  return value
+}
+
+export const parseList: Parser<string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+
+export const parseJsonObject: Parser<Record<string, unknown>> = (raw) => {
+  let value: unknown
+  try {
+    value = JSON.parse(raw.trim() === '' ? '{}' : raw)
+  } catch {
+    return fail('expected a JSON object, got invalid JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('expected a JSON object')
+  return value as Record<string, unknown>
+}
+
+export const parseHttpUrl: Parser<URL> = (raw) => {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    return fail('expected an http:// or https:// URL')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('expected an http:// or https:// URL')
+  return url
+}
+
+const optionalUrl: Parser<URL | undefined> = (raw) => (raw.trim() === '' ? undefined : parseHttpUrl(raw))
+const optionalString: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim())
+
+const parseLogLevel: Parser<'debug' | 'info' | 'warn' | 'error'> = (raw) => {
+  const value = raw.trim().toLowerCase()
+  if (value === 'debug' || value === 'info' || value === 'warn' || value === 'error') return value
+  return fail('expected debug, info, warn or error')
+}
+
+const envVar = <T>(spec: EnvVar<T>): EnvVar<T> => spec
+
+/** In the order of the README's table and `.env.example`. */
+export const ENV_VARS = {
+  upstreamApiUrl: envVar({
+    name: 'UPSTREAM_API_URL',
+    required: true,
+    description: 'Full URL of the upstream Messages endpoint, used as given (query string kept)',
+    parse: parseHttpUrl,
+  }),
+  upstreamApiKey: envVar({
+    name: 'UPSTREAM_API_KEY',
+    required: true,
+    secret: true,
+    description: 'Sent upstream as x-api-key',
+    parse: (raw) => raw.trim() || fail('must not be empty'),
+  }),
+  allowedApiKeys: envVar({
+    name: 'ALLOWED_API_KEYS',
+    required: true,
+    secret: true,
+    description: 'Comma-separated client keys (Authorization: Bearer <key>); spaces trimmed, empty entries ignored',
+    parse: (raw) => {
+      const keys = parseList(raw)
+      return keys.length > 0 ? keys : fail('needs at least one key')
+    },
+  }),
+  defaultModel: envVar({
+    name: 'DEFAULT_MODEL',
+    description: 'Model used when a request names none; without it a missing model is a 400',
+    parse: optionalString,
+  }),
+  modelAliases: envVar({
+    name: 'MODEL_ALIASES',
+    description: 'Comma-separated from:to model renames (gpt-4o:claude-sonnet-4-5); other names pass unchanged',
+    parse: (raw) => {
+      const aliases = new Map<string, string>()
+      for (const pair of parseList(raw)) {
+        const colon = pair.indexOf(':')
+        const from = pair.slice(0, colon).trim()
+        const to = pair.slice(colon + 1).trim()
+        if (colon < 0 || from === '' || to === '') fail(`"${pair}" is not a from:to pair`)
+        aliases.set(from, to)
+      }
+      return aliases
+    },
+  }),
+  defaultMaxTokens: envVar({
+    name: 'DEFAULT_MAX_TOKENS',
+    default: '4096',
+    description: 'max_tokens when the client sends neither max_tokens nor max_completion_tokens',
+    parse: parseInteger(1),
+  }),
+  maxTokensHardLimit: envVar({
+    name: 'MAX_TOKENS_HARD_LIMIT',
+    default: '16384',
+    description: 'Ceiling for the max_tokens sent upstream',
+    parse: parseInteger(1),
+  }),
+  maxTokensDynamic: envVar({
+    name: 'MAX_TOKENS_DYNAMIC',
+    default: 'false',
+    description: 'Shrink max_tokens to fit the context window of models in MODEL_CONTEXT_LIMITS_JSON',
+    parse: parseBoolean,
+  }),
+  modelContextLimits: envVar({
+    name: 'MODEL_CONTEXT_LIMITS_JSON',
+    default: '{}',
+    description: 'JSON object {"model id": context window in tokens}, used by MAX_TOKENS_DYNAMIC',
+    parse: (raw) => {
+      const limits = new Map<string, number>()
+      for (const [model, limit] of Object.entries(parseJsonObject(raw))) {
+        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+          fail(`"${model}" needs a whole number of tokens above 0`)
+        }
+        limits.set(model, limit as number)
+      }
+      return limits
+    },
+  }),
+  tokenEstCharsPerToken: envVar({
+    name: 'TOKEN_EST_CHARS_PER_TOKEN',
+    default: '4.0',
+    description: 'Characters per token for the dynamic prompt estimate (rounded up)',
+    parse: parsePositiveNumber,
+  }),
+  dynamicSafetyMargin: envVar({
+    name: 'DYNAMIC_SAFETY_MARGIN',
+    default: '1024',
+    description: 'Tokens held back by the dynamic max_tokens rule',
+    parse: parseInteger(0),
+  }),
+  imageTokenEquiv: envVar({
+    name: 'IMAGE_TOKEN_EQUIV',
+    default: '256',
+    description: 'Tokens counted per image or document part by the dynamic estimate',
+    parse: parseInteger(0),
+  }),
+  upstreamAnthropicVersion: envVar({
+    name: 'UPSTREAM_ANTHROPIC_VERSION',
+    default: '2023-06-01',
+    description: 'anthropic-version header',
+    parse: (raw) => raw.trim() || fail('must not be empty'),
+  }),
+  upstreamAnthropicBeta: envVar({
+    name: 'UPSTREAM_ANTHROPIC_BETA',
+    description: 'anthropic-beta header, when set',
+    parse: optionalString,
+  }),
+  upstreamUserAgent: envVar({
+    name: 'UPSTREAM_USER_AGENT',
+    description: "user-agent header, when set (else Bun's)",
+    parse: optionalString,
+  }),
+  upstreamXApp: envVar({
+    name: 'UPSTREAM_X_APP',
+    description: 'x-app header, when set',
+    parse: optionalString,
+  }),
+  upstreamAnthropicDangerous: envVar({
+    name: 'UPSTREAM_ANTHROPIC_DANGEROUS',
+    default: 'false',
+    description: 'true sends anthropic-dangerous-direct-browser-access: true',
+    parse: parseBoolean,
+  }),
+  upstreamExtraHeaders: envVar({
+    name: 'UPSTREAM_EXTRA_HEADERS_JSON',
+    default: '{}',
+    secret: true,
+    description: 'JSON object of headers applied last; an empty string value removes a header',
+    parse: parseJsonObject,
+  }),
+  corsOrigins: envVar({
+    name: 'CORS_ORIGINS',
+    description: '* or comma-separated exact origins; unset means no CORS headers',
+    parse: parseList,
+  }),
+  upstreamProxyUrl: envVar({
+    name: 'UPSTREAM_PROXY_URL',
+    secret: true,
+    description: 'HTTP(S) proxy for upstream calls (wins over DEFAULT_PROXY_URL)',
+    parse: optionalUrl,
+  }),
+  defaultProxyUrl: envVar({
+    name: 'DEFAULT_PROXY_URL',
+    secret: true,
+    description: 'HTTP(S) proxy for upstream calls when UPSTREAM_PROXY_URL is unset',
+    parse: optionalUrl,
+  }),
+  port: envVar({
+    name: 'PORT',
+    default: '5000',
+    description: 'Listening port',
+    parse: parseInteger(0, 65535),
+  }),
+  host: envVar({
+    name: 'HOST',
+    default: '0.0.0.0',
+    description: 'Listening address',
+    parse: (raw) => raw.trim() || fail('must not be empty'),
+  }),
+  workers: envVar({
+    name: 'WORKERS',
+    oldName: 'GUNICORN_WORKERS',
+    default: String(availableParallelism()),
+    description: 'Bun processes sharing PORT with reusePort (default: CPU cores)',
+    parse: parseInteger(1, 256),
+  }),
+  upstreamTimeoutSeconds: envVar({
+    name: 'UPSTREAM_TIMEOUT',
+    oldName: 'GUNICORN_TIMEOUT',
+    default: '600',
+    description: 'Seconds the upstream may stay silent (before its first byte or between events) before 504',
+    parse: parsePositiveNumber,
+  }),
+  upstreamRetries: envVar({
+    name: 'UPSTREAM_RETRIES',
+    default: '2',
+    description: 'Retries after the first attempt on 429/500/502/503/504/529 and connection failures',
+    parse: parseInteger(0, 10),
+  }),
+  sseHeartbeatSeconds: envVar({
+    name: 'SSE_HEARTBEAT_SECONDS',
+    default: '15',
+    description: 'A ": keep-alive" comment is sent on a stream after this much upstream silence (0 = off)',
+    parse: (raw) => (raw.trim() === '0' ? 0 : parsePositiveNumber(raw)),
+  }),
+  maxBodyBytes: envVar({
+    name: 'MAX_BODY_BYTES',
+    default: String(10 * 1024 * 1024),
+    description: 'Largest request body accepted; larger gets 413',
+    parse: parseInteger(1024),
+  }),
+  maxN: envVar({
+    name: 'MAX_N',
+    default: '8',
+    description: 'Largest n (choices per request) accepted',
+    parse: parseInteger(1, 128),
+  }),
+  shutdownGraceSeconds: envVar({
+    name: 'SHUTDOWN_GRACE_SECONDS',
+    default: '8',
+    description: 'On SIGTERM, how long streams in flight may run on before they are ended',
+    parse: parsePositiveNumber,
+  }),
+  logLevel: envVar({
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'debug, info, warn or error; one JSON line per request at info',
+    parse: parseLogLevel,
+  }),
+} as const
+
+export type Config = {
+  readonly [K in keyof typeof ENV_VARS]: (typeof ENV_VARS)[K] extends EnvVar<infer T> ? T : never
+}

@@ -1,0 +1,55 @@
+import { Elysia, ValidationError } from 'elysia'
+import type { Logger } from '../logging/logger.ts'
+import { OpenAIError } from './openai-error.ts'
+import { describeValidationError } from './to-openai-param.ts'
+
+/** Paths the gateway serves, with their methods: a known path with another method is a 405. */
+export type RouteTable = ReadonlyMap<string, readonly string[]>
+
+const notFound = (path: string) =>
+  new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route ${path}` })
+
+const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new OpenAIError({
+    status: 405,
+    type: 'invalid_request_error',
+    code: 'method_not_allowed',
+    message: `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+    headers: { allow: allowed.join(', ') },
+  })
+
+const internalError = (requestId: string) =>
+  new OpenAIError({
+    status: 500,
+    type: 'server_error',
+    code: 'internal_error',
+    message: `The gateway failed on this request; quote request id ${requestId} when reporting it`,
+  })
+
+/**
+ * Every failure ends as an OpenAIError: validation → 400 (not Elysia's 422) naming the field,
+ * unknown route → 404, wrong method → 405, anything unexpected → 500 with only the request id
+ * (the stack goes to the log, once, never to the client).
+ */
+export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }) =>
+  new Elysia({ name: 'error-plugin' }).onError({ as: 'global' }, function toOpenAIErrorResponse({ code, error, request, path, set }) {
+    const requestId = String(set.headers['x-request-id'] ?? '')
+    let failure: OpenAIError
+    if (error instanceof OpenAIError) failure = error
+    else if (code === 'VALIDATION' && error instanceof ValidationError) {
+      const { param, message } = describeValidationError(error.valueError)
+      failure = new OpenAIError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message })
+    } else if (code === 'PARSE') {
+      failure = new OpenAIError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'The body is not valid JSON' })
+    } else if (code === 'NOT_FOUND') {
+      const allowed = routes.get(path)
+      failure = allowed ? methodNotAllowed(request.method, path, allowed) : notFound(path)
+    } else {
+      log.error({ msg: 'unhandled error', request_id: requestId, error: error instanceof Error ? error.stack : String(error) })
+      failure = internalError(requestId)
+    }
+    set.status = failure.status
+    Object.assign(set.headers, failure.headers)
+    set.headers['content-type'] = 'application/json'
+    return failure.bodyText()
+  })

@@ -1,0 +1,60 @@
+/** The one error type every failure ends in: it knows its status and its OpenAI-shaped body. */
+export type OpenAIErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'billing_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'timeout_error'
+  | 'upstream_error'
+
+export type OpenAIErrorInit = {
+  status: number
+  type: OpenAIErrorType
+  code: string | null
+  message: string
+  param?: string | null
+  headers?: Record<string, string>
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const
+
+export class OpenAIError extends Error {
+  readonly status: number
+  readonly type: OpenAIErrorType
+  readonly code: string | null
+  readonly param: string | null
+  readonly headers: Record<string, string> | undefined
+  /** The upstream's request-id when the error came from the upstream, for the log. */
+  upstreamRequestId: string | null = null
+
+  constructor(init: OpenAIErrorInit) {
+    super(init.message)
+    this.status = init.status
+    this.type = init.type
+    this.code = init.code
+    this.param = init.param ?? null
+    this.headers = init.headers
+  }
+
+  toBody() {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } }
+  }
+
+  bodyText() {
+    return JSON.stringify(this.toBody())
+  }
+
+  toResponse(extraHeaders?: Record<string, string>): Response {
+    return new Response(this.bodyText(), {
+      status: this.status,
+      headers: { ...JSON_HEADERS, ...this.headers, ...extraHeaders },
+    })
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_value') =>
+  new OpenAIError({ status: 400, type: 'invalid_request_error', code, message, param })
+
+export const unsupported = (message: string, param: string) =>
+  invalidRequest(message, param, 'unsupported_parameter')

@@ -1,0 +1,54 @@
+import { OpenAIError } from '../errors/openai-error.ts'
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+const invalidJson = (message: string) => new OpenAIError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message })
+
+export const requestTooLarge = (limit: number) =>
+  new OpenAIError({
+    status: 413,
+    type: 'invalid_request_error',
+    code: 'request_too_large',
+    message: `The request body is larger than ${limit} bytes (MAX_BODY_BYTES)`,
+  })
+
+/** Reads a body of unknown length, counting as it goes, so a chunked flood never buffers past the limit. */
+const readCapped = async (request: Request, limit: number): Promise<Uint8Array> => {
+  const declared = Number(request.headers.get('content-length'))
+  if (Number.isInteger(declared) && declared >= 0) return new Uint8Array(await request.arrayBuffer())
+  if (!request.body) return new Uint8Array()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of request.body) {
+    size += chunk.byteLength
+    if (size > limit) throw requestTooLarge(limit)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+/**
+ * The body as a JSON object: wrong content type, invalid UTF-8 (never silently replaced), invalid
+ * JSON and non-objects are each a 400 `invalid_json`. The declared length was checked on arrival.
+ */
+export const readJsonBody = async (request: Request, limit: number): Promise<Record<string, unknown>> => {
+  const type = request.headers.get('content-type') ?? ''
+  if (!type.toLowerCase().startsWith('application/json')) {
+    throw invalidJson('Content-Type must be application/json')
+  }
+  const bytes = await readCapped(request, limit)
+  let text: string
+  try {
+    text = strictUtf8.decode(bytes)
+  } catch {
+    throw invalidJson('The body is not valid UTF-8')
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw invalidJson(text.trim() === '' ? 'The body is empty; send a JSON object' : 'The body is not valid JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidJson('The body must be a JSON object')
+  return value as Record<string, unknown>
+}

@@ -1,0 +1,53 @@
+import type { Logger } from './logger.ts'
+
+/** Fields of the one JSON line written per request, at its very end (for a stream, when it ends). */
+export type RequestLogFields = {
+  request_id: string
+  method: string
+  path: string
+  key_id?: string
+  model?: string
+  upstream_model?: string
+  stream?: boolean
+  status?: number
+  upstream_status?: number
+  upstream_request_id?: string | null
+  attempts?: number
+  ttfb_ms?: number
+  total_ms?: number
+  prompt_tokens?: number
+  completion_tokens?: number
+  finish_reason?: string
+  error_type?: string
+  error_code?: string | null
+  adjustments?: string[]
+}
+
+export class RequestLog {
+  readonly fields: RequestLogFields
+  readonly #started = performance.now()
+  #written = false
+  /** Streams write their line when they end, not when the route returns. */
+  deferred = false
+
+  constructor(
+    private readonly log: Logger,
+    fields: RequestLogFields,
+  ) {
+    this.fields = fields
+  }
+
+  markFirstByte() {
+    this.fields.ttfb_ms ??= Math.round(performance.now() - this.#started)
+  }
+
+  write(status: number) {
+    if (this.#written) return
+    this.#written = true
+    this.fields.status ??= status
+    this.fields.total_ms = Math.round(performance.now() - this.#started)
+    const level = this.fields.status >= 500 ? 'warn' : 'info'
+    if (level === 'info' && !this.log.enabled('info')) return
+    this.log[level]({ msg: 'request', ...this.fields })
+  }
+}

@@ -1,0 +1,62 @@
+import { join } from 'node:path'
+import { loadConfigOrExit } from './config/load-config-or-exit.ts'
+import { createLogger } from './logging/logger.ts'
+import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
+
+/**
+ * The launcher (`bun run start`): checks the configuration once, spawns WORKERS worker processes
+ * that share PORT with reusePort, restarts a worker that dies (backoff 0.5 s doubling to 10 s),
+ * exits non-zero on a crash loop (5 deaths in 60 s) so the container restarts, and forwards
+ * SIGTERM/SIGINT to each worker by PID, exiting when they have.
+ */
+const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
+const log = createLogger(config.logLevel)
+const WORKER = join(import.meta.dir, 'server.ts')
+const CRASH_WINDOW_MS = 60_000
+const CRASH_LIMIT = 5
+
+const workers = new Set<ReturnType<typeof Bun.spawn>>()
+const crashes: number[] = []
+let stopping = false
+let exitCode = 0
+
+const spawnWorker = (slot: number, delayMs: number) => {
+  const proc = Bun.spawn([process.execPath, WORKER], {
+    env: process.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    onExit(_proc, code, signal) {
+      workers.delete(proc)
+      if (stopping) {
+        if (code !== 0 && code !== null) exitCode = code
+        if (workers.size === 0) process.exit(exitCode)
+        return
+      }
+      const now = performance.now()
+      crashes.push(now)
+      while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_WINDOW_MS) crashes.shift()
+      log.warn({ msg: 'worker exited', pid: proc.pid, code, signal, recent_crashes: crashes.length })
+      if (crashes.length >= CRASH_LIMIT) {
+        log.error({ msg: 'workers keep crashing; exiting so the supervisor restarts the gateway', crashes: crashes.length })
+        stop('crash loop', 1)
+        return
+      }
+      const next = Math.min(10_000, Math.max(500, delayMs * 2))
+      setTimeout(() => !stopping && spawnWorker(slot, next), delayMs)
+    },
+  })
+  workers.add(proc)
+}
+
+const stop = (reason: string, code: number) => {
+  if (stopping) return
+  stopping = true
+  exitCode = code
+  log.info({ msg: 'stopping workers', reason, workers: workers.size })
+  if (workers.size === 0) process.exit(code)
+  for (const worker of workers) process.kill(worker.pid, 'SIGTERM')
+}
+
+for (let slot = 0; slot < config.workers; slot++) spawnWorker(slot, 500)
+log.info({ msg: 'launcher started', workers: config.workers, port: config.port, pid: process.pid })
+process.on('SIGTERM', () => stop('SIGTERM', 0))
+process.on('SIGINT', () => stop('SIGINT', 0))

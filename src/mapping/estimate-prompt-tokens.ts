@@ -1,0 +1,49 @@
+import type { ContentBlock, ToolDefinition } from '../anthropic/request-schema.ts'
+import type { Turn } from './to-anthropic-turns.ts'
+
+export type EstimateSettings = { charsPerToken: number; imageTokens: number }
+
+type Tally = { chars: number; images: number }
+
+const tallyBlock = (block: ContentBlock, tally: Tally) => {
+  switch (block.type) {
+    case 'text':
+      tally.chars += block.text.length
+      return
+    case 'thinking':
+      tally.chars += block.thinking.length
+      return
+    case 'tool_use':
+      tally.chars += block.name.length + JSON.stringify(block.input).length
+      return
+    case 'tool_result':
+      if (typeof block.content === 'string') tally.chars += block.content.length
+      else for (const inner of block.content ?? []) tallyBlock(inner, tally)
+      return
+    // A document counts as one image: a documented floor, since its page count is unknown here.
+    case 'image':
+    case 'document':
+      tally.images += 1
+      return
+    case 'redacted_thinking':
+      return
+    default: {
+      const unreachable: never = block
+      return unreachable
+    }
+  }
+}
+
+/** The old proxy's estimate: ceil(characters ÷ chars-per-token) + images × tokens-per-image. */
+export const estimatePromptTokens = (
+  { system, turns, tools }: { system: readonly string[]; turns: readonly Turn[]; tools: readonly ToolDefinition[] },
+  settings: EstimateSettings,
+): number => {
+  const tally: Tally = { chars: 0, images: 0 }
+  for (const text of system) tally.chars += text.length
+  for (const turn of turns) for (const block of turn.content) tallyBlock(block, tally)
+  for (const tool of tools) {
+    tally.chars += tool.name.length + (tool.description?.length ?? 0) + JSON.stringify(tool.input_schema).length
+  }
+  return Math.ceil(tally.chars / settings.charsPerToken) + tally.images * settings.imageTokens
+}

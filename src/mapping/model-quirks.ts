@@ -1,0 +1,69 @@
+/**
+ * What each model family accepts, as data: code asks `findModelQuirks`, never the model name.
+ * Matched on the aliased id by prefix, first match wins. Source legend per row:
+ * F = public Anthropic docs, R = API error text quoted in public issue reports, A = assumption.
+ * The evidence for each is in test/fixtures/FACTS.md §1 and §3.
+ */
+export type ThinkingKind =
+  /** No extended thinking. */
+  | 'none'
+  /** `{type:"enabled", budget_tokens}`. */
+  | 'budget'
+  /** `{type:"adaptive"}` + `output_config.effort`; budget still accepted. */
+  | 'adaptive'
+  /** Adaptive only: `enabled` is a 400; thinking text is omitted unless `display:"summarized"`. */
+  | 'adaptive_only'
+
+/** both: temperature and top_p together; one: temperature wins, top_p dropped; none: neither, nor top_k. */
+export type SamplingRule = 'both' | 'one' | 'none'
+
+export type ModelQuirks = {
+  readonly prefix: string
+  readonly thinking: ThinkingKind
+  readonly sampling: SamplingRule
+  /** A trailing assistant message continues the answer (prefill). */
+  readonly prefill: boolean
+  /** `output_config.format` json_schema and `tools[].strict`. */
+  readonly nativeStructuredOutput: boolean
+  /** Highest `output_config.effort` the model takes, for `reasoning_effort: "xhigh"`. */
+  readonly topEffort: 'max' | 'xhigh'
+  readonly maxOutputTokens?: number
+  readonly contextTokens?: number
+}
+
+const legacy = { thinking: 'none', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
+const claude37 = { thinking: 'budget', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
+const claude4 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
+const claude45 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: true, topEffort: 'max' } as const
+const claude46 = { thinking: 'adaptive', sampling: 'one', prefill: false, nativeStructuredOutput: true, topEffort: 'max' } as const
+const claude47 = { thinking: 'adaptive_only', sampling: 'none', prefill: false, nativeStructuredOutput: true, topEffort: 'xhigh' } as const
+
+export const MODEL_QUIRKS: readonly ModelQuirks[] = [
+  { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096, contextTokens: 200_000 }, // A
+  { prefix: 'claude-3-opus', ...legacy, maxOutputTokens: 4096, contextTokens: 200_000 }, // A
+  { prefix: 'claude-3-5-', ...legacy, maxOutputTokens: 8192, contextTokens: 200_000 }, // A
+  { prefix: 'claude-3-7-sonnet', ...claude37, maxOutputTokens: 64_000, contextTokens: 200_000 }, // thinking F, rest A
+  { prefix: 'claude-sonnet-4-0', ...claude4, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F (retired 2026-07)
+  { prefix: 'claude-sonnet-4-2', ...claude4, maxOutputTokens: 64_000, contextTokens: 200_000 }, // dated id claude-sonnet-4-2025…
+  { prefix: 'claude-opus-4-0', ...claude4, maxOutputTokens: 32_000, contextTokens: 200_000 }, // A
+  { prefix: 'claude-opus-4-2', ...claude4, maxOutputTokens: 32_000, contextTokens: 200_000 }, // dated id claude-opus-4-2025…
+  { prefix: 'claude-opus-4-1', ...claude4, maxOutputTokens: 32_000, contextTokens: 200_000 }, // F; sampling R; no GA structured output
+  { prefix: 'claude-sonnet-4-5', ...claude45, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F; sampling R
+  { prefix: 'claude-haiku-4-5', ...claude45, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F; sampling F
+  { prefix: 'claude-opus-4-5', ...claude45, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F; sampling R
+  { prefix: 'claude-opus-4-6', ...claude46, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F; prefill R
+  { prefix: 'claude-sonnet-4-6', ...claude46, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F; prefill R
+  { prefix: 'claude-opus-4-7', ...claude47, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F; sampling F
+  { prefix: 'claude-opus-4-8', ...claude47, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F
+  { prefix: 'claude-fable-5', ...claude47, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F
+  { prefix: 'claude-mythos', ...claude47, maxOutputTokens: 128_000 }, // A, as Fable 5
+  { prefix: 'claude-opus-5', ...claude47, maxOutputTokens: 128_000 }, // A, as Opus 4.8
+  { prefix: 'claude-sonnet-5', ...claude47, maxOutputTokens: 128_000 }, // A: rejects non-default sampling (F)
+  { prefix: 'claude-haiku-5', ...claude47, maxOutputTokens: 128_000 }, // A
+]
+
+/** Any other model: the request passes as sent, within MAX_TOKENS_HARD_LIMIT. */
+export const DEFAULT_QUIRKS: ModelQuirks = { prefix: '', ...claude37 }
+
+export const findModelQuirks = (modelId: string): ModelQuirks =>
+  MODEL_QUIRKS.find((row) => modelId.startsWith(row.prefix)) ?? DEFAULT_QUIRKS

@@ -1,0 +1,30 @@
+import type { Message } from '../anthropic/response-schema.ts'
+import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
+import { toOpenAIResponse } from '../mapping/to-openai-response.ts'
+import { type FaultBox, watchUpstreamBody } from '../stream/watch-upstream-body.ts'
+import type { UpstreamReply } from '../upstream/upstream-client.ts'
+import { upstreamBadResponse } from '../upstream/upstream-error.ts'
+
+const isMessage = (value: unknown): value is Message =>
+  typeof value === 'object' && value !== null && Array.isArray((value as Message).content) && typeof (value as Message).id === 'string'
+
+/** Reads one whole upstream Message (idle clock still running) and checks its shape. */
+export const readUpstreamMessage = async (reply: UpstreamReply, idleTimeoutSeconds: number): Promise<Message> => {
+  if (!reply.response.body) throw upstreamBadResponse('an empty body')
+  const fault: FaultBox = { current: undefined }
+  const body = watchUpstreamBody({ body: reply.response.body, idleTimeoutSeconds, abortUpstream: reply.abort, fault })
+  const text = await new Response(body).text()
+  if (fault.current) throw fault.current
+  let message: unknown
+  try {
+    message = JSON.parse(text)
+  } catch {
+    throw upstreamBadResponse(`a ${reply.response.headers.get('content-type') ?? 'untyped'} body that is not JSON`)
+  }
+  if (!isMessage(message)) throw upstreamBadResponse('JSON that is not a Message')
+  return message
+}
+
+/** The n Messages of one request → the `chat.completion` object. */
+export const toCompletion = (messages: readonly Message[], plan: AnthropicRequestPlan, created: number) =>
+  toOpenAIResponse(messages, { requestedModel: plan.requestedModel, created, jsonTool: plan.jsonTool })

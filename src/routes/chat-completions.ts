@@ -1,0 +1,177 @@
+import { Elysia } from 'elysia'
+import type { OpenAIError } from '../errors/openai-error.ts'
+import { readJsonBody } from '../http/read-json-body.ts'
+import { getRequestContext } from '../http/request-context.ts'
+import type { Logger } from '../logging/logger.ts'
+import type { RequestLog } from '../logging/request-log.ts'
+import { type AnthropicRequestPlan, type RequestMappingOptions, toAnthropicRequest } from '../mapping/to-anthropic-request.ts'
+import { sumUsage } from '../mapping/to-openai-usage.ts'
+import { ChatCompletionRequest } from '../openai/request-schema.ts'
+import type { StreamOutcome } from '../stream/anthropic-to-openai.ts'
+import { createChunkFrames } from '../stream/chunk-frames.ts'
+import { mergeChoiceStreams } from '../stream/merge-choice-streams.ts'
+import type { StreamRegistry } from '../stream/stream-registry.ts'
+import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
+import { readUpstreamMessage, toCompletion } from './answer-json.ts'
+import { completionIdOf, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
+
+export type ChatCompletionsDeps = {
+  mapping: RequestMappingOptions
+  upstream: UpstreamClient
+  stream: StreamSettings
+  registry: StreamRegistry
+  maxBodyBytes: number
+  log: Logger
+  /** Unix seconds; passed in so the mapping stays pure. */
+  now: () => number
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const
+const JSON_HEADERS = { 'content-type': 'application/json' } as const
+
+/** Runs `work` once per choice; if any fails, the others are aborted and the first failure thrown. */
+const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, cleanup: (value: T) => void) => {
+  if (n === 1) return [await work(signal)]
+  const sibling = new AbortController()
+  const shared = AbortSignal.any([signal, sibling.signal])
+  const settled = await Promise.allSettled(Array.from({ length: n }, () => work(shared)))
+  const failed = settled.find((result) => result.status === 'rejected')
+  if (!failed) return settled.map((result) => (result as PromiseFulfilledResult<T>).value)
+  sibling.abort()
+  for (const result of settled) if (result.status === 'fulfilled') cleanup(result.value)
+  throw failed.reason
+}
+
+const noteReply = (log: RequestLog, reply: UpstreamReply) => {
+  log.fields.upstream_status = reply.response.status
+  log.fields.upstream_request_id = reply.requestId
+  log.fields.attempts = reply.attempts
+}
+
+const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logger: Logger) => {
+  const usage = sumUsage(outcomes.map((outcome) => outcome.usage))
+  log.fields.prompt_tokens = usage.prompt_tokens
+  log.fields.completion_tokens = usage.completion_tokens
+  const error = outcomes.find((outcome) => outcome.error)?.error
+  log.fields.finish_reason = outcomes[0]?.finishReason
+  if (error) noteError(log, error)
+  for (const outcome of outcomes) {
+    if (outcome.unknownStopReason) logger.warn({ msg: 'unknown stop_reason, sent as stop', stop_reason: outcome.unknownStopReason })
+  }
+}
+
+export const noteError = (log: RequestLog, error: OpenAIError) => {
+  log.fields.error_type = error.type
+  log.fields.error_code = error.code
+}
+
+/** POST /v1/chat/completions: validate → map → upstream → map back, as JSON or as a stream. */
+export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
+  new Elysia({ name: 'chat-completions' }).post(
+    '/v1/chat/completions',
+    async ({ body, request, server }) => {
+      // The body is in: from here the answer may take minutes, so the server's idle timer stops.
+      server?.timeout(request, 0)
+      const { requestId, log } = getRequestContext(request)
+      const plan = toAnthropicRequest(body, deps.mapping)
+      Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
+      const headers: Record<string, string> = { 'x-request-id': requestId }
+      if (plan.adjustments.size > 0) {
+        headers['x-gateway-adjustments'] = plan.adjustments.toHeader()
+        log.fields.adjustments = plan.adjustments.toArray()
+        deps.log.debug({ msg: 'request adjusted', request_id: requestId, adjustments: log.fields.adjustments })
+      }
+      const upstreamBody = JSON.stringify(plan.body)
+      const created = Math.floor(deps.now())
+      const send = (signal: AbortSignal) => deps.upstream.send({ body: upstreamBody, signal })
+      return plan.stream
+        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal })
+        : answerJson({ deps, plan, send, created, headers, log, signal: request.signal })
+    },
+    { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ChatCompletionRequest },
+  )
+
+type AnswerArgs = {
+  deps: ChatCompletionsDeps
+  plan: AnthropicRequestPlan
+  send: (signal: AbortSignal) => Promise<UpstreamReply>
+  created: number
+  headers: Record<string, string>
+  log: RequestLog
+  signal: AbortSignal
+}
+
+const answerJson = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
+  const messages = await forEachChoice(
+    plan.n,
+    signal,
+    async (choiceSignal) => {
+      const reply = await send(choiceSignal)
+      noteReply(log, reply)
+      if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+      return readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds)
+    },
+    () => {},
+  )
+  const completion = toCompletion(messages, plan, created)
+  log.fields.prompt_tokens = completion.usage.prompt_tokens
+  log.fields.completion_tokens = completion.usage.completion_tokens
+  log.fields.finish_reason = completion.choices[0]?.finish_reason
+  log.markFirstByte()
+  return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
+}
+
+const answerStream = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
+  const opened = await forEachChoice(
+    plan.n,
+    signal,
+    async (choiceSignal) => {
+      const reply = await send(choiceSignal)
+      noteReply(log, reply)
+      if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+      return openUpstreamStream(reply, deps.stream)
+    },
+    (stream) => {
+      stream.events.cancel().catch(() => {})
+    },
+  )
+  const first = opened[0] as (typeof opened)[number]
+  const id = completionIdOf(first.first, log.fields.request_id)
+  const outcomes: StreamOutcome[] = []
+  const terminal = plan.n === 1
+  log.deferred = true
+  const choices = opened.map((stream, choiceIndex) => {
+    const { mapper, frames } = toChunkStream({
+      opened: stream,
+      plan,
+      id,
+      created,
+      choiceIndex,
+      terminal,
+      heartbeatMs: deps.stream.heartbeatMs,
+      onEnd: (outcome) => {
+        deps.registry.delete(mapper)
+        outcomes.push(outcome)
+        if (outcomes.length < plan.n && !outcome.error) return
+        noteOutcomes(log, outcomes, deps.log)
+        log.write(outcome.error?.code === 'client_closed' ? 499 : 200)
+      },
+    })
+    deps.registry.add(mapper)
+    return frames
+  })
+  const frames = terminal
+    ? (choices[0] as ReadableStream<string>)
+    : mergeChoiceStreams({
+        streams: choices,
+        usageFrame: () =>
+          plan.includeUsage
+            ? createChunkFrames({ id, created, model: plan.requestedModel, choiceIndex: 0, includeUsage: true }).usage(
+                sumUsage(outcomes.map((outcome) => outcome.usage)),
+              )
+            : '',
+        firstError: () => outcomes.find((outcome) => outcome.error)?.error,
+      })
+  log.markFirstByte()
+  return new Response(frames.pipeThrough(new TextEncoderStream()), { headers: { ...SSE_HEADERS, ...headers } })
+}

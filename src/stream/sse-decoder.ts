@@ -1,0 +1,108 @@
+/**
+ * Server-sent events parser (https://html.spec.whatwg.org/multipage/server-sent-events.html),
+ * fed decoded text. Lines end in LF, CRLF or a lone CR, also when a CRLF is split across reads.
+ * Each read is scanned once with indexOf; only the unfinished line is kept between reads.
+ */
+export type SseEvent = { event: string | undefined; data: string }
+
+export type SseParserOptions = {
+  onEvent: (event: SseEvent) => void
+  /** Largest pending event (unfinished line plus collected data), in UTF-16 units. */
+  maxEventSize: number
+}
+
+export class SseEventTooLargeError extends Error {
+  override name = 'SseEventTooLargeError'
+}
+
+const LF = 10
+const CR = 13
+const SPACE = 32
+
+export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => {
+  let tail = ''
+  let data: string | undefined
+  let eventName: string | undefined
+  /** The previous read ended in CR: an LF opening this one ends no second line. */
+  let skipLF = false
+
+  const dispatch = () => {
+    if (data !== undefined) onEvent({ event: eventName, data })
+    data = undefined
+    eventName = undefined
+  }
+
+  const processLine = (line: string) => {
+    if (line.length === 0) return dispatch()
+    const colon = line.indexOf(':')
+    if (colon === 0) return // comment
+    const field = colon < 0 ? line : line.slice(0, colon)
+    let valueStart = colon < 0 ? line.length : colon + 1
+    if (line.charCodeAt(valueStart) === SPACE) valueStart++
+    const value = line.slice(valueStart)
+    if (field === 'data') data = data === undefined ? value : `${data}\n${value}`
+    else if (field === 'event') eventName = value
+    // id and retry mean nothing for a one-shot upstream stream; unknown fields are ignored by the spec.
+  }
+
+  const feed = (chunk: string) => {
+    let start = 0
+    const length = chunk.length
+    if (skipLF && length > 0) {
+      if (chunk.charCodeAt(0) === LF) start = 1
+      skipLF = false
+    }
+    let nextLF = chunk.indexOf('\n', start)
+    let nextCR = chunk.indexOf('\r', start)
+    while (start < length) {
+      if (nextLF !== -1 && nextLF < start) nextLF = chunk.indexOf('\n', start)
+      if (nextCR !== -1 && nextCR < start) nextCR = chunk.indexOf('\r', start)
+      const end = nextCR === -1 ? nextLF : nextLF === -1 ? nextCR : Math.min(nextLF, nextCR)
+      if (end === -1) break
+      const piece = chunk.slice(start, end)
+      const line = tail === '' ? piece : tail + piece
+      tail = ''
+      processLine(line)
+      if (chunk.charCodeAt(end) === CR) {
+        if (end + 1 === length) skipLF = true
+        start = chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1
+      } else start = end + 1
+    }
+    if (start < length) tail += chunk.slice(start)
+    if (tail.length + (data?.length ?? 0) > maxEventSize) {
+      throw new SseEventTooLargeError(`an upstream event exceeded ${maxEventSize} characters`)
+    }
+  }
+
+  /** At end of stream a half-received event is discarded, as the spec says. */
+  const end = () => {
+    tail = ''
+    data = undefined
+    eventName = undefined
+  }
+
+  return { feed, end }
+}
+
+/** Decoded text in, SSE events out. A parse fault is reported to `onFault`, and the stream ends. */
+export class SseDecoderStream extends TransformStream<string, SseEvent> {
+  constructor({ maxEventSize, onFault }: { maxEventSize: number; onFault: (error: Error) => void }) {
+    let parser: ReturnType<typeof createSseParser>
+    super({
+      start(controller) {
+        parser = createSseParser({ onEvent: (event) => controller.enqueue(event), maxEventSize })
+      },
+      transform(chunk, controller) {
+        try {
+          parser.feed(chunk)
+        } catch (error) {
+          onFault(error as Error)
+          controller.terminate()
+        }
+      },
+      flush() {
+        parser.end()
+      },
+    })
+  }
+}

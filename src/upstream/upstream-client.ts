@@ -1,0 +1,121 @@
+import type { Config } from '../config/env-schema.ts'
+import type { OpenAIError } from '../errors/openai-error.ts'
+import { nextDelayMs, RETRYABLE_STATUSES, retryAfterMs } from './retry.ts'
+import { buildUpstreamHeaders } from './upstream-headers.ts'
+import { clientClosed, toOpenAIErrorFromUpstream, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
+
+/** The client went away: nobody is left to answer, and no further attempt is made. */
+
+export type UpstreamReply = {
+  response: Response
+  attempts: number
+  /** The upstream's `request-id`, for the log and `x-upstream-request-id`. */
+  requestId: string | null
+  /** Aborts the upstream request (and its body) with this reason. */
+  abort: (reason: OpenAIError) => void
+}
+
+export type UpstreamClient = {
+  send: (args: { body: string; signal: AbortSignal }) => Promise<UpstreamReply>
+}
+
+const ERROR_BODY_LIMIT = 64 * 1024
+
+/** At most 64 KiB of an error body is read; the rest is discarded with the connection. */
+const readBoundedText = async (response: Response): Promise<string> => {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < ERROR_BODY_LIMIT) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } catch {
+    // A body cut short still says something: keep what arrived.
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT))
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(clientClosed())
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(clientClosed())
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+
+const describeFailure = (error: unknown) => {
+  const code = (error as { code?: unknown })?.code
+  return typeof code === 'string' ? code : 'connection failed'
+}
+
+/**
+ * Sends a Messages request to UPSTREAM_API_URL with the start-up headers, retrying 429/5xx/529 and
+ * connection failures with backoff inside the UPSTREAM_TIMEOUT budget, and only before any byte
+ * went to the client (this returns at the first 2xx). Silence past UPSTREAM_TIMEOUT before the
+ * headers is a 504; the caller watches the body from there on.
+ */
+export const createUpstreamClient = (
+  config: Config,
+  { fetch: fetchImpl = fetch, random = Math.random }: { fetch?: typeof fetch; random?: () => number } = {},
+): UpstreamClient => {
+  const url = config.upstreamApiUrl.href
+  const headers = buildUpstreamHeaders(config)
+  const proxy = (config.upstreamProxyUrl ?? config.defaultProxyUrl)?.href
+  const timeoutMs = config.upstreamTimeoutSeconds * 1000
+  const init = { method: 'POST', headers, ...(proxy ? { proxy } : {}) }
+
+  const send: UpstreamClient['send'] = async ({ body, signal }) => {
+    const deadline = performance.now() + timeoutMs
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw clientClosed()
+      const attemptController = new AbortController()
+      const abort = (reason: OpenAIError) => attemptController.abort(reason)
+      const remaining = deadline - performance.now()
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        attemptController.abort(upstreamTimeout(config.upstreamTimeoutSeconds))
+      }, remaining)
+      let response: Response
+      try {
+        response = await fetchImpl(url, { ...init, body, signal: AbortSignal.any([signal, attemptController.signal]) })
+      } catch (error) {
+        clearTimeout(timer)
+        if (signal.aborted) throw clientClosed()
+        if (timedOut) throw upstreamTimeout(config.upstreamTimeoutSeconds)
+        const failure = upstreamUnreachable(describeFailure(error))
+        const delay = attempt < config.upstreamRetries ? nextDelayMs({ attempt, requested: undefined, remainingMs: deadline - performance.now(), random }) : undefined
+        if (delay === undefined) throw failure
+        await sleep(delay, signal)
+        continue
+      }
+      clearTimeout(timer)
+      const requestId = response.headers.get('request-id')
+      if (response.ok) return { response, attempts: attempt + 1, requestId, abort }
+      const error = toOpenAIErrorFromUpstream(response.status, await readBoundedText(response), response.headers)
+      const retryable = RETRYABLE_STATUSES.has(response.status) && attempt < config.upstreamRetries
+      const delay = retryable
+        ? nextDelayMs({ attempt, requested: retryAfterMs(response.headers, Date.now()), remainingMs: deadline - performance.now(), random })
+        : undefined
+      if (delay === undefined) {
+        error.upstreamRequestId = requestId
+        throw error
+      }
+      await sleep(delay, signal)
+    }
+  }
+  return { send }
+}
