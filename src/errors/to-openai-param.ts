@@ -13,35 +13,46 @@ export const toOpenAIParam = (pointer: string): string | null => {
 
 const depth = (error: ValueError) => (error.path === '' ? 0 : error.path.split('/').length)
 
+type Refined = { error: ValueError; expected?: unknown[] }
+
 /**
- * "Expected union value" says little. Of the union's variants, the one the value meant is the one
- * that failed deepest and not on a literal (a wrong `type` or `role` means another variant); its
- * first error is the one worth reporting, refined again if it is itself a union.
+ * "Expected union value" says little. A variant that fails on a literal (a wrong `type` or
+ * `role`) is one the client did not mean; of the others, the one that failed deepest says what
+ * is wrong. When every variant fails on a literal, the client's discriminant itself is wrong:
+ * report that field with the values it may take.
  */
-export const mostSpecificError = (error: ValueError): ValueError => {
-  if (error.type !== ValueErrorType.Union || error.errors.length === 0) return error
-  const firsts: ValueError[] = []
+const refine = (error: ValueError): Refined => {
+  if (error.type !== ValueErrorType.Union || error.errors.length === 0) return { error }
+  const meant: ValueError[] = []
+  const literals: ValueError[] = []
   for (const variant of error.errors) {
-    const first = variant.First()
-    if (first) firsts.push(first)
+    const all = [...variant]
+    const literal = all.find((e) => e.type === ValueErrorType.Literal)
+    if (literal) literals.push(literal)
+    else if (all[0]) meant.push(all[0])
   }
-  const meant = firsts.filter((e) => e.type !== ValueErrorType.Literal)
-  const candidates = meant.length > 0 ? meant : firsts
-  const deepest = candidates.reduce<ValueError | undefined>((best, e) => (best === undefined || depth(e) > depth(best) ? e : best), undefined)
-  if (!deepest || depth(deepest) <= depth(error)) return error
-  return mostSpecificError(deepest)
+  if (meant.length === 0 && literals.length > 0) {
+    const shallowest = literals.reduce((best, e) => (depth(e) < depth(best) ? e : best))
+    const expected = literals.filter((e) => e.path === shallowest.path).map((e) => (e.schema as { const?: unknown }).const)
+    return { error: shallowest, expected }
+  }
+  const deepest = meant.reduce<ValueError | undefined>((best, e) => (best === undefined || depth(e) > depth(best) ? e : best), undefined)
+  if (!deepest || depth(deepest) < depth(error)) return { error }
+  return refine(deepest)
 }
 
-const describe = (error: ValueError, param: string | null) => {
-  if (error.type === ValueErrorType.ObjectRequiredProperty) return `${param ?? 'body'} is required`
-  if (error.type === ValueErrorType.Union) return `${param ?? 'body'} has an unexpected type or value`
-  return `${param ?? 'body'}: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`
+const describe = ({ error, expected }: Refined, param: string | null) => {
+  const name = param ?? 'body'
+  if (expected) return `${name} must be one of: ${expected.map((value) => JSON.stringify(value)).join(', ')}`
+  if (error.type === ValueErrorType.ObjectRequiredProperty) return `${name} is required`
+  if (error.type === ValueErrorType.Union) return `${name} has an unexpected type or value`
+  return `${name}: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`
 }
 
 /** The first validation error → OpenAI's `param` and a message that names it. */
 export const describeValidationError = (error: ValueError | undefined): { param: string | null; message: string } => {
   if (!error) return { param: null, message: 'the request body is invalid' }
-  const specific = mostSpecificError(error)
-  const param = toOpenAIParam(specific.path)
-  return { param, message: describe(specific, param) }
+  const refined = refine(error)
+  const param = toOpenAIParam(refined.error.path)
+  return { param, message: describe(refined, param) }
 }

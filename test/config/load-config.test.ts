@@ -1,0 +1,211 @@
+import { describe, expect, test } from 'bun:test'
+import { availableParallelism } from 'node:os'
+import { ENV_VARS } from '../../src/config/env-schema.ts'
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts'
+import { buildUpstreamHeaders } from '../../src/upstream/upstream-headers.ts'
+
+const REQUIRED = { UPSTREAM_API_URL: 'https://api.example.com/v1/messages?beta=true', UPSTREAM_API_KEY: 'sk-upstream-secret', ALLOWED_API_KEYS: ' a , ,b ' }
+const load = (env: Record<string, string> = {}) => loadConfig({ ...REQUIRED, ...env })
+const errorOf = (env: Record<string, string | undefined>) => {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as Error).message
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('defaults: the old Flask proxy values', () => {
+  test('every default', () => {
+    const config = load()
+    expect(config).toMatchObject({
+      defaultModel: undefined,
+      defaultMaxTokens: 4096,
+      maxTokensHardLimit: 16384,
+      maxTokensDynamic: false,
+      tokenEstCharsPerToken: 4,
+      dynamicSafetyMargin: 1024,
+      imageTokenEquiv: 256,
+      upstreamAnthropicVersion: '2023-06-01',
+      upstreamAnthropicBeta: undefined,
+      upstreamUserAgent: undefined,
+      upstreamXApp: undefined,
+      upstreamAnthropicDangerous: false,
+      upstreamExtraHeaders: {},
+      corsOrigins: [],
+      upstreamProxyUrl: undefined,
+      defaultProxyUrl: undefined,
+      port: 5000,
+      workers: availableParallelism(),
+      upstreamTimeoutSeconds: 600,
+      upstreamRetries: 2,
+      sseHeartbeatSeconds: 15,
+      maxBodyBytes: 10 * 1024 * 1024,
+      maxN: 8,
+      shutdownGraceSeconds: 8,
+      logLevel: 'info',
+    })
+    expect(config.modelAliases.size).toBe(0)
+    expect(config.modelContextLimits.size).toBe(0)
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  test('the URL is used as given, query string kept; keys are trimmed and empty entries dropped', () => {
+    const config = load()
+    expect(config.upstreamApiUrl.href).toBe('https://api.example.com/v1/messages?beta=true')
+    expect(config.allowedApiKeys).toEqual(['a', 'b'])
+  })
+})
+
+describe('values', () => {
+  test('every variable is read', () => {
+    const config = load({
+      DEFAULT_MODEL: 'claude-sonnet-4-5',
+      MODEL_ALIASES: 'gpt-4o:claude-sonnet-4-5, fast:claude-haiku-4-5',
+      DEFAULT_MAX_TOKENS: '1000',
+      MAX_TOKENS_HARD_LIMIT: '2000',
+      MAX_TOKENS_DYNAMIC: 'true',
+      MODEL_CONTEXT_LIMITS_JSON: '{"claude-sonnet-4-5": 200000}',
+      TOKEN_EST_CHARS_PER_TOKEN: '3.5',
+      DYNAMIC_SAFETY_MARGIN: '10',
+      IMAGE_TOKEN_EQUIV: '1000',
+      UPSTREAM_ANTHROPIC_VERSION: '2024-01-01',
+      UPSTREAM_ANTHROPIC_BETA: 'a-beta',
+      UPSTREAM_USER_AGENT: 'ua/1',
+      UPSTREAM_X_APP: 'cli',
+      UPSTREAM_ANTHROPIC_DANGEROUS: 'true',
+      UPSTREAM_EXTRA_HEADERS_JSON: '{"X-Extra":"1"}',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      UPSTREAM_PROXY_URL: 'http://proxy.local:3128',
+      DEFAULT_PROXY_URL: 'http://other.local:3128',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      WORKERS: '3',
+      UPSTREAM_TIMEOUT: '30',
+      UPSTREAM_RETRIES: '5',
+      SSE_HEARTBEAT_SECONDS: '0',
+      MAX_BODY_BYTES: '2048',
+      MAX_N: '4',
+      SHUTDOWN_GRACE_SECONDS: '3',
+      LOG_LEVEL: 'DEBUG',
+    })
+    expect(config).toMatchObject({
+      defaultModel: 'claude-sonnet-4-5',
+      defaultMaxTokens: 1000,
+      maxTokensHardLimit: 2000,
+      maxTokensDynamic: true,
+      tokenEstCharsPerToken: 3.5,
+      dynamicSafetyMargin: 10,
+      imageTokenEquiv: 1000,
+      upstreamAnthropicVersion: '2024-01-01',
+      upstreamAnthropicBeta: 'a-beta',
+      upstreamUserAgent: 'ua/1',
+      upstreamXApp: 'cli',
+      upstreamAnthropicDangerous: true,
+      upstreamExtraHeaders: { 'X-Extra': '1' },
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      port: 8080,
+      host: '127.0.0.1',
+      workers: 3,
+      upstreamTimeoutSeconds: 30,
+      upstreamRetries: 5,
+      sseHeartbeatSeconds: 0,
+      maxBodyBytes: 2048,
+      maxN: 4,
+      shutdownGraceSeconds: 3,
+      logLevel: 'debug',
+    })
+    expect([...config.modelAliases]).toEqual([
+      ['gpt-4o', 'claude-sonnet-4-5'],
+      ['fast', 'claude-haiku-4-5'],
+    ])
+    expect(config.modelContextLimits.get('claude-sonnet-4-5')).toBe(200000)
+    expect(config.upstreamProxyUrl?.href).toBe('http://proxy.local:3128/')
+  })
+
+  test('old Gunicorn names are read when the new ones are unset, and lose to them', () => {
+    expect(load({ GUNICORN_WORKERS: '6', GUNICORN_TIMEOUT: '120' })).toMatchObject({ workers: 6, upstreamTimeoutSeconds: 120 })
+    expect(load({ GUNICORN_WORKERS: '6', WORKERS: '2' }).workers).toBe(2)
+  })
+})
+
+describe('start-up errors: one line naming the variable, never a secret', () => {
+  test.each([
+    [{ UPSTREAM_API_URL: undefined }, 'UPSTREAM_API_URL: required, but not set'],
+    [{ UPSTREAM_API_KEY: '' }, 'UPSTREAM_API_KEY: required, but not set'],
+    [{ ALLOWED_API_KEYS: ' , ' }, 'ALLOWED_API_KEYS: needs at least one key'],
+    [{ UPSTREAM_API_URL: 'ftp://x' }, 'UPSTREAM_API_URL: expected an http:// or https:// URL, got "ftp://x"'],
+    [{ MODEL_ALIASES: 'gpt-4o' }, 'MODEL_ALIASES: "gpt-4o" is not a from:to pair'],
+    [{ DEFAULT_MAX_TOKENS: 'abc' }, 'DEFAULT_MAX_TOKENS: expected a whole number from 1'],
+    [{ MAX_TOKENS_HARD_LIMIT: '0' }, 'MAX_TOKENS_HARD_LIMIT: expected a whole number from 1'],
+    [{ MAX_TOKENS_DYNAMIC: 'maybe' }, 'MAX_TOKENS_DYNAMIC: expected true or false'],
+    [{ MODEL_CONTEXT_LIMITS_JSON: '{"a": "big"}' }, 'MODEL_CONTEXT_LIMITS_JSON: "a" needs a whole number of tokens above 0'],
+    [{ MODEL_CONTEXT_LIMITS_JSON: '[1]' }, 'MODEL_CONTEXT_LIMITS_JSON: expected a JSON object'],
+    [{ TOKEN_EST_CHARS_PER_TOKEN: '-1' }, 'TOKEN_EST_CHARS_PER_TOKEN: expected a number above 0'],
+    [{ PORT: '70000' }, 'PORT: expected a whole number from 0 to 65535'],
+    [{ GUNICORN_WORKERS: 'x' }, 'GUNICORN_WORKERS: expected a whole number'],
+    [{ GUNICORN_TIMEOUT: '0' }, 'GUNICORN_TIMEOUT: expected a number above 0'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected debug, info, warn or error'],
+  ])('%o → %s', (env, message) => {
+    expect(errorOf({ ...REQUIRED, ...env })).toStartWith(message)
+  })
+
+  test('secret-bearing variables never print their value', () => {
+    for (const env of [{ UPSTREAM_PROXY_URL: 'ftp://user:hunter2@proxy' }, { UPSTREAM_EXTRA_HEADERS_JSON: '{hunter2' }, { DEFAULT_PROXY_URL: 'hunter2' }]) {
+      const message = errorOf({ ...REQUIRED, ...env })
+      expect(message).not.toContain('hunter2')
+      expect(message).toStartWith(Object.keys(env)[0] as string)
+    }
+  })
+})
+
+describe('upstream headers, built once at start-up', () => {
+  test('base headers, optional ones, and extra headers that add, override and remove', () => {
+    const headers = buildUpstreamHeaders(
+      load({
+        UPSTREAM_ANTHROPIC_BETA: 'b1',
+        UPSTREAM_USER_AGENT: 'ua/1',
+        UPSTREAM_X_APP: 'cli',
+        UPSTREAM_ANTHROPIC_DANGEROUS: 'true',
+        UPSTREAM_EXTRA_HEADERS_JSON: JSON.stringify({ 'X-Team': 'red', 'Anthropic-Beta': 'b2', 'x-app': '' }),
+      }),
+    )
+    expect(headers).toEqual({
+      'content-type': 'application/json',
+      'x-api-key': 'sk-upstream-secret',
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'b2',
+      'user-agent': 'ua/1',
+      'anthropic-dangerous-direct-browser-access': 'true',
+      'x-team': 'red',
+    })
+  })
+
+  test.each([
+    [{ 'x-a': 'one\r\ntwo' }, 'x-a'],
+    [{ 'x-a': 'nul\u0000' }, 'x-a'],
+    [{ 'bad name': 'v' }, 'bad name'],
+    [{ host: 'evil' }, 'host'],
+    [{ 'Content-Length': '1' }, 'Content-Length'],
+    [{ Connection: 'close' }, 'Connection'],
+    [{ 'x-n': 5 }, 'x-n'],
+  ])('%o stops start-up naming the header, not the value', (extra, name) => {
+    try {
+      buildUpstreamHeaders(load({ UPSTREAM_EXTRA_HEADERS_JSON: JSON.stringify(extra) }))
+      throw new Error('expected a ConfigError')
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      const message = (error as Error).message
+      expect(message).toStartWith('UPSTREAM_EXTRA_HEADERS_JSON:')
+      expect(message).toContain(name)
+      expect(message).not.toContain('two')
+      expect(message).not.toContain('evil')
+    }
+  })
+})
+
+test('the schema lists each variable once', () => {
+  const names = Object.values(ENV_VARS).flatMap((v) => [v.name, ...(v.oldName ? [v.oldName] : [])])
+  expect(new Set(names).size).toBe(names.length)
+})

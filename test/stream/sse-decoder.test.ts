@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'bun:test'
+import { createSseParser, type SseEvent, SseEventTooLargeError } from '../../src/stream/sse-decoder.ts'
+
+const parse = (chunks: readonly string[], maxEventSize = 1 << 20) => {
+  const events: SseEvent[] = []
+  const parser = createSseParser({ onEvent: (e) => events.push(e), maxEventSize })
+  for (const chunk of chunks) parser.feed(chunk)
+  parser.end()
+  return events
+}
+
+const STREAM = 'event: a\ndata: {"x":1}\n\n: comment\nevent: b\ndata: line1\ndata: line2\n\ndata:no-space\n\nid: 7\nretry: 10\ndata: {"y":"é😀"}\n\n'
+const EXPECTED: SseEvent[] = [
+  { event: 'a', data: '{"x":1}' },
+  { event: 'b', data: 'line1\nline2' },
+  { event: undefined, data: 'no-space' },
+  { event: undefined, data: '{"y":"é😀"}' },
+]
+
+describe('SSE parser', () => {
+  test('parses events, multi-line data, comments and ignored fields', () => {
+    expect(parse([STREAM])).toEqual(EXPECTED)
+  })
+
+  test.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['lone CR', '\r'],
+  ])('accepts %s line ends', (_name, eol) => {
+    expect(parse([STREAM.replaceAll('\n', eol)])).toEqual(EXPECTED)
+  })
+
+  test('gives the same events for every split point of the input, CRLF included', () => {
+    const crlf = STREAM.replaceAll('\n', '\r\n')
+    for (let i = 0; i <= crlf.length; i++) expect(parse([crlf.slice(0, i), crlf.slice(i)])).toEqual(EXPECTED)
+  })
+
+  test('gives the same events when fed one character at a time', () => {
+    expect(parse([...STREAM.replaceAll('\n', '\r\n')])).toEqual(EXPECTED)
+  })
+
+  test('discards a half-received event at the end of the stream', () => {
+    expect(parse(['data: complete\n\ndata: half'])).toEqual([{ event: undefined, data: 'complete' }])
+  })
+
+  test('passes a 1 MiB event and rejects one above the bound', () => {
+    const big = 'x'.repeat(1 << 20)
+    expect(parse([`data: ${big.slice(0, 500_000)}`, `${big.slice(500_000)}\n\n`], 2 << 20)[0]?.data.length).toBe(1 << 20)
+    expect(() => parse([`data: ${big}`], 1000)).toThrow(SseEventTooLargeError)
+  })
+})

@@ -1,0 +1,78 @@
+import { createApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config/load-config.ts'
+import { createLogger } from '../../src/logging/logger.ts'
+import { createMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../src/mock-upstream/mock-upstream.ts'
+
+export const CLIENT_KEY = 'sk-test-client-key-0001'
+export const UPSTREAM_KEY = 'sk-ant-test-upstream-key-0002'
+
+export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
+  UPSTREAM_API_URL: upstreamUrl,
+  UPSTREAM_API_KEY: UPSTREAM_KEY,
+  ALLOWED_API_KEYS: `${CLIENT_KEY}, sk-other-key`,
+  UPSTREAM_TIMEOUT: '2',
+  UPSTREAM_RETRIES: '0',
+  SSE_HEARTBEAT_SECONDS: '0',
+  LOG_LEVEL: 'error',
+})
+
+export type TestGateway = {
+  url: string
+  mock: MockUpstream
+  logs: string[]
+  registry: ReturnType<typeof createApp>['registry']
+  lifecycle: ReturnType<typeof createApp>['lifecycle']
+  post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<Response>
+  chat: (body: unknown, headers?: Record<string, string>) => Promise<Response>
+  stop: () => Promise<void>
+}
+
+/**
+ * The gateway in this process on 127.0.0.1 (a real socket, port chosen by the OS) in front of a
+ * fresh mock upstream, with UPSTREAM_TIMEOUT=2 s and no retries unless `env` says otherwise.
+ */
+export const startGateway = async ({
+  env = {},
+  mock: mockOptions = {},
+}: { env?: Record<string, string>; mock?: MockUpstreamOptions } = {}): Promise<TestGateway> => {
+  const mock = createMockUpstream({ apiKey: UPSTREAM_KEY, ...mockOptions })
+  const config = loadConfig({ ...baseEnv(mock.url), ...env })
+  const logs: string[] = []
+  const log = createLogger(config.logLevel, (line) => logs.push(line))
+  const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
+  app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 30 })
+  const url = `http://127.0.0.1:${app.server?.port}`
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+  return {
+    url,
+    mock,
+    logs,
+    registry,
+    lifecycle,
+    post,
+    chat: (body, headers) => post('/v1/chat/completions', body, headers),
+    stop: async () => {
+      await app.stop(true)
+      mock.stop()
+    },
+  }
+}
+
+/** The `data:` payloads of an SSE body, in order (comments dropped). */
+export const sseData = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('data: '))
+    .map((frame) => frame.slice(6))
+
+export const sseJson = (text: string) =>
+  sseData(text)
+    .filter((data) => data !== '[DONE]')
+    .map((data) => JSON.parse(data))
+
+export const HELLO = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello!' }] }
