@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { CLIENT_KEY, HELLO, sseData, sseJson, startGateway, type TestGateway, UPSTREAM_KEY } from '../support/test-gateway.ts'
+import { CLIENT_KEY, HELLO, json, sseData, sseJson, startGateway, type TestGateway, UPSTREAM_KEY } from '../support/test-gateway.ts'
 
 let gw: TestGateway
 beforeAll(async () => {
@@ -16,7 +16,7 @@ describe('a chat completion, JSON and streamed', () => {
     expect(response.headers.get('x-request-id')).toMatch(/^req_/)
     expect(response.headers.get('x-gateway-adjustments')).toBe('temperature:clamped,seed:ignored')
     expect(response.headers.get('x-upstream-request-id')).toBe('req_mock_200')
-    const body = await response.json()
+    const body = await json(response)
     expect(body).toMatchObject({ object: 'chat.completion', model: 'claude-haiku-4-5', choices: [{ index: 0, finish_reason: 'stop' }] })
     expect(body.id).toMatch(/^chatcmpl-msg_mock/)
     expect(body.choices[0].message.content).toContain('Your last message was: "Hello!"')
@@ -50,8 +50,8 @@ describe('a chat completion, JSON and streamed', () => {
   })
 
   test('n = 2 fans out and merges choices with summed usage, JSON and streamed', async () => {
-    const json = await (await gw.chat({ ...HELLO, n: 2 })).json()
-    expect(json.choices.map((c: { index: number }) => c.index)).toEqual([0, 1])
+    const whole = await json(await gw.chat({ ...HELLO, n: 2 }))
+    expect(whole.choices.map((c: { index: number }) => c.index)).toEqual([0, 1])
     expect(gw.mock.requests).toHaveLength(2)
     const text = await (await gw.chat({ ...HELLO, n: 2, stream: true, stream_options: { include_usage: true } })).text()
     const chunks = sseJson(text)
@@ -59,7 +59,7 @@ describe('a chat completion, JSON and streamed', () => {
     expect(finishes.sort()).toEqual([0, 1])
     expect(chunks.at(-1).choices).toEqual([])
     // Both answers are the same echo, so the summed usage equals the JSON request's.
-    expect(chunks.at(-1).usage.total_tokens).toBe(json.usage.total_tokens)
+    expect(chunks.at(-1).usage.total_tokens).toBe(whole.usage.total_tokens)
     expect(sseData(text).filter((d) => d === '[DONE]')).toHaveLength(1)
   })
 
@@ -103,7 +103,7 @@ describe('auth, before the body is read', () => {
 })
 
 describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
-  const raw = (body: BodyInit, contentType = 'application/json') =>
+  const raw = (body: string | Uint8Array, contentType = 'application/json') =>
     fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': contentType }, body })
 
   test.each([
@@ -115,9 +115,9 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
     ['form encoding', 'a=b', 'application/x-www-form-urlencoded'],
     ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), 'application/json'],
   ])('%s → 400 invalid_json', async (_name, body, type) => {
-    const response = await raw(body as BodyInit, type)
+    const response = await raw(body as string | Uint8Array, type)
     expect(response.status).toBe(400)
-    expect((await response.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json', param: null })
+    expect((await json(response)).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json', param: null })
     expect(gw.mock.requests).toHaveLength(0)
   })
 
@@ -150,7 +150,7 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
   ])('%j → 400 param %s', async (body, param) => {
     const response = await raw(JSON.stringify(body))
     expect(response.status).toBe(400)
-    const { error } = await response.json()
+    const { error } = await json(response)
     expect(error).toMatchObject({ type: 'invalid_request_error', param })
     expect(error.message).toContain(param)
     expect(gw.mock.requests).toHaveLength(0)
@@ -159,7 +159,7 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
   test('a mapping error is a 400 too (no model, no DEFAULT_MODEL)', async () => {
     const response = await gw.chat({ messages: [user] })
     expect(response.status).toBe(400)
-    expect((await response.json()).error).toMatchObject({ param: 'model', code: 'invalid_value' })
+    expect((await json(response)).error).toMatchObject({ param: 'model', code: 'invalid_value' })
   })
 
   test('fields the openai SDK echoes back on history messages are accepted', async () => {
@@ -171,7 +171,7 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
 describe('routes', () => {
   test('GET /health → 200 {"status":"ok"} without a key, no upstream call', async () => {
     const response = await fetch(`${gw.url}/health`)
-    expect([response.status, await response.json()]).toEqual([200, { status: 'ok' }])
+    expect([response.status, await json(response)]).toEqual([200, { status: 'ok' }])
     expect(gw.mock.requests).toHaveLength(0)
   })
 
@@ -179,9 +179,9 @@ describe('routes', () => {
     const get = await fetch(`${gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
-    expect((await get.json()).error.code).toBe('method_not_allowed')
+    expect((await json(get)).error.code).toBe('method_not_allowed')
     const nope = await gw.post('/v1/nope', {})
     expect(nope.status).toBe(404)
-    expect((await nope.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'not_found' })
+    expect((await json(nope)).error).toMatchObject({ type: 'invalid_request_error', code: 'not_found' })
   })
 })

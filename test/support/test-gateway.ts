@@ -76,3 +76,6 @@ export const sseJson = (text: string) =>
     .map((data) => JSON.parse(data))
 
 export const HELLO = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello!' }] }
+
+/** A response's JSON body, typed loosely for assertions. */
+export const json = (response: Response): Promise<any> => response.json()
