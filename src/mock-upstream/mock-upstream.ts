@@ -9,10 +9,10 @@ export type MockReply =
   | { kind: 'echo' }
   /** This Message, as JSON or streamed event by event. */
   | { kind: 'message'; message: Message; chunkSize?: number }
-  /** These events as SSE, `delayMs` apart; then the body ends, stalls, or is cut without a proper end. */
-  | { kind: 'events'; events: WireEvent[]; delayMs?: number; then?: 'end' | 'stall' | 'cut' }
+  /** These events as SSE, `delayMs` apart; then the body ends, or stalls (byte-level cuts: test/support/raw-upstream.ts). */
+  | { kind: 'events'; events: WireEvent[]; delayMs?: number; then?: 'end' | 'stall' }
   /** Raw chunks of text (to split lines and characters anywhere), with a content type. */
-  | { kind: 'chunks'; chunks: (string | Uint8Array)[]; contentType?: string; delayMs?: number; then?: 'end' | 'stall' | 'cut' }
+  | { kind: 'chunks'; chunks: (string | Uint8Array)[]; contentType?: string; delayMs?: number; then?: 'end' | 'stall' }
   /** An API error with the real body shape. */
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
@@ -46,7 +46,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 const streamOf = (
   chunks: readonly (string | Uint8Array)[],
-  { delayMs = 0, then = 'end', record }: { delayMs?: number; then?: 'end' | 'stall' | 'cut'; record: RecordedRequest },
+  { delayMs = 0, then = 'end', record }: { delayMs?: number; then?: 'end' | 'stall'; record: RecordedRequest },
 ) => {
   let i = 0
   return new ReadableStream<Uint8Array>({
@@ -58,7 +58,6 @@ const streamOf = (
         return
       }
       if (then === 'end') controller.close()
-      else if (then === 'cut') controller.error(new Error('mock upstream cut the stream'))
       else await new Promise(() => {}) // stall: the gateway's idle timer must act
     },
     cancel() {

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { createServer } from 'node:net'
+import { sseFrame } from '../../src/mock-upstream/mock-replies.ts'
+import { fixtureEvents, fixtureJson } from '../support/fixtures.ts'
+import { startRawUpstream } from '../support/raw-upstream.ts'
+import { HELLO, json, sseData, sseJson, startGateway, type TestGateway } from '../support/test-gateway.ts'
+
+let gw: TestGateway
+beforeAll(async () => {
+  gw = await startGateway()
+})
+afterAll(() => gw.stop())
+beforeEach(() => gw.mock.reset())
+
+const ERRORS = fixtureJson<Record<string, { error: { type: string; message: string } }>>('anthropic/errors.json')
+const STREAM = { ...HELLO, stream: true }
+
+describe('upstream errors before the first byte → a real HTTP error (wire doc §4)', () => {
+  test.each([
+    [400, 400, 'invalid_request_error', 'invalid_request_error'],
+    [401, 502, 'upstream_error', 'upstream_authentication_error'],
+    [402, 402, 'billing_error', 'insufficient_quota'],
+    [403, 502, 'upstream_error', 'upstream_authentication_error'],
+    [404, 404, 'invalid_request_error', 'model_not_found'],
+    [413, 413, 'invalid_request_error', 'request_too_large'],
+    [429, 429, 'rate_limit_error', 'rate_limit_exceeded'],
+    [500, 500, 'server_error', 'api_error'],
+    [504, 504, 'timeout_error', 'upstream_timeout'],
+    [529, 503, 'server_error', 'overloaded'],
+  ])('upstream %d → %d %s/%s, stream and not', async (upstream, status, type, code) => {
+    for (const body of [HELLO, STREAM]) {
+      const recorded = ERRORS[String(upstream)]
+      if (!recorded) throw new Error(`errors.json has no ${upstream}`)
+      gw.mock.reply({ kind: 'error', status: upstream, type: recorded.error.type, message: recorded.error.message, headers: { 'retry-after': '7' } })
+      const response = await gw.chat(body)
+      expect(response.status).toBe(status)
+      expect(response.headers.get('content-type')).toBe('application/json')
+      const { error } = await json(response)
+      expect(error).toMatchObject({ type, code, param: null })
+      if (upstream === 401 || upstream === 403) expect(error.message).toContain('UPSTREAM_API_KEY')
+      else expect(error.message).toContain(recorded.error.message.slice(0, 20))
+      if (upstream === 429 || upstream === 529) expect(response.headers.get('retry-after')).toBe('7')
+    }
+  })
+
+  test('"prompt is too long" → context_length_exceeded', async () => {
+    gw.mock.reply({ kind: 'error', status: 400, type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' })
+    expect((await json(await gw.chat(HELLO))).error.code).toBe('context_length_exceeded')
+  })
+
+  test('an HTML error page → the status mapped, no HTML, a short message', async () => {
+    gw.mock.reply({ kind: 'raw', status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', headers: { 'content-type': 'text/html' } })
+    const response = await gw.chat(HELLO)
+    expect(response.status).toBe(502)
+    const text = await response.text()
+    expect(text).not.toContain('<')
+    expect(JSON.parse(text).error.message).toBe('upstream returned 502')
+  })
+
+  test('a 200 JSON body to a stream request, or an empty stream → 502 upstream_bad_response', async () => {
+    gw.mock.reply({ kind: 'raw', status: 200, body: '{"ok":true}', headers: { 'content-type': 'application/json' } })
+    const wrongType = await gw.chat(STREAM)
+    expect([wrongType.status, (await json(wrongType)).error.code]).toEqual([502, 'upstream_bad_response'])
+    gw.mock.reply({ kind: 'chunks', chunks: [] })
+    const empty = await gw.chat(STREAM)
+    expect([empty.status, (await json(empty)).error.code]).toEqual([502, 'upstream_bad_response'])
+    gw.mock.reply({ kind: 'raw', status: 200, body: 'not json', headers: { 'content-type': 'application/json' } })
+    const broken = await gw.chat(HELLO)
+    expect([broken.status, (await json(broken)).error.code]).toEqual([502, 'upstream_bad_response'])
+  })
+
+  test('an error event first in a 200 stream → the HTTP status it stands for, never a 200', async () => {
+    gw.mock.reply({ kind: 'events', events: [{ type: 'ping' }, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }] })
+    const response = await gw.chat(STREAM)
+    expect(response.status).toBe(503)
+    expect((await json(response)).error).toMatchObject({ code: 'overloaded', message: 'Overloaded' })
+  })
+})
+
+describe('after the first byte → an error chunk and [DONE]', () => {
+  test('an error event mid-stream: the deltas, one error chunk, [DONE]', async () => {
+    const events = fixtureEvents('anthropic/text.sse')
+    gw.mock.reply({ kind: 'events', events: [...events.slice(0, 6), { type: 'error', error: { type: 'api_error', message: 'Internal server error' } }] })
+    const response = await gw.chat(STREAM)
+    expect(response.status).toBe(200)
+    const text = await response.text()
+    expect(sseJson(text).filter((c) => c.error)).toEqual([{ error: { message: 'Internal server error', type: 'server_error', param: null, code: 'api_error' } }])
+    expect(sseData(text).at(-1)).toBe('[DONE]')
+  })
+
+  test.each(['fin', 'rst'] as const)('a connection cut (%s) mid-stream: stream_incomplete; non-stream gets a 502', async (end) => {
+    const partial = fixtureEvents('anthropic/text.sse').slice(0, 5).map(sseFrame).join('')
+    const raw = await startRawUpstream({ body: partial, end })
+    const cut = await startGateway({ env: { UPSTREAM_API_URL: raw.url } })
+    try {
+      const text = await (await cut.chat(STREAM)).text()
+      expect(sseJson(text).at(-1).error.code).toBe('stream_incomplete')
+      expect(sseData(text).at(-1)).toBe('[DONE]')
+      expect(text).not.toMatch(/"finish_reason":"/)
+      const whole = await cut.chat(HELLO)
+      expect([whole.status, (await json(whole)).error.code]).toEqual([502, 'stream_incomplete'])
+    } finally {
+      await cut.stop()
+      raw.stop()
+    }
+  })
+})
+
+describe('time-outs and unreachable upstreams', () => {
+  test('no answer within UPSTREAM_TIMEOUT → 504, stream or not, and the upstream request is closed', async () => {
+    for (const body of [HELLO, STREAM]) {
+      gw.mock.reset()
+      gw.mock.reply({ kind: 'stall' })
+      const started = performance.now()
+      const response = await gw.chat(body)
+      const elapsed = performance.now() - started
+      expect(response.status).toBe(504)
+      expect((await json(response)).error).toMatchObject({ type: 'timeout_error', code: 'upstream_timeout' })
+      expect(elapsed).toBeGreaterThanOrEqual(1900)
+      expect(elapsed).toBeLessThan(3500)
+      await Bun.sleep(50)
+      expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+    }
+  })
+
+  test('silence mid-stream → the content so far, an upstream_timeout chunk, [DONE]', async () => {
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 4), then: 'stall' })
+    const text = await (await gw.chat(STREAM)).text()
+    expect(sseJson(text).at(-1).error.code).toBe('upstream_timeout')
+    expect(sseData(text).at(-1)).toBe('[DONE]')
+    await Bun.sleep(50)
+    expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+  })
+
+  test('a refused connection → 502 upstream_unreachable, fast', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as { port: number }).port
+    await new Promise((resolve) => closed.close(resolve))
+    const dead = await startGateway({ env: { UPSTREAM_API_URL: `http://127.0.0.1:${port}/v1/messages` } })
+    try {
+      const started = performance.now()
+      const response = await dead.chat(HELLO)
+      expect(response.status).toBe(502)
+      expect((await json(response)).error).toMatchObject({ type: 'upstream_error', code: 'upstream_unreachable' })
+      expect(performance.now() - started).toBeLessThan(500)
+    } finally {
+      await dead.stop()
+    }
+  })
+})
+
+describe('client hang-up', () => {
+  test('mid-stream: the upstream request is cancelled', async () => {
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), delayMs: 50 })
+    const controller = new AbortController()
+    const response = await gw.chat(STREAM, {}).then((r) => r)
+    const reader = response.body?.getReader()
+    await reader?.read()
+    await reader?.cancel()
+    controller.abort()
+    await Bun.sleep(150)
+    expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+  })
+
+  test('before the upstream answered: the upstream request is cancelled', async () => {
+    gw.mock.reply({ kind: 'delay', ms: 1000, reply: { kind: 'echo' } })
+    const controller = new AbortController()
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: 'Bearer sk-test-client-key-0001', 'content-type': 'application/json' },
+      body: JSON.stringify(STREAM),
+    }).catch(() => undefined)
+    await Bun.sleep(100)
+    controller.abort()
+    await pending
+    await Bun.sleep(1100)
+    expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+  })
+})
