@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 
 /**
@@ -88,6 +89,21 @@ const parseLogLevel: Parser<'debug' | 'info' | 'warn' | 'error'> = (raw) => {
 }
 
 const envVar = <T>(spec: EnvVar<T>): EnvVar<T> => spec
+
+/**
+ * Cores this process may use: in a container, the cgroup v2 CPU quota (`docker run --cpus`),
+ * which availableParallelism() ignores; elsewhere the machine's cores.
+ */
+const usableCores = (): number => {
+  const cores = availableParallelism()
+  try {
+    const [quota, period] = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim().split(/\s+/)
+    if (quota === undefined || quota === 'max') return cores
+    return Math.max(1, Math.min(cores, Math.ceil(Number(quota) / Number(period))))
+  } catch {
+    return cores
+  }
+}
 
 /** In the order of the README's table and `.env.example`. */
 export const ENV_VARS = {
@@ -251,8 +267,8 @@ export const ENV_VARS = {
   workers: envVar({
     name: 'WORKERS',
     oldName: 'GUNICORN_WORKERS',
-    default: String(availableParallelism()),
-    description: 'Bun processes sharing PORT with reusePort (default: CPU cores)',
+    default: String(usableCores()),
+    description: 'Bun processes sharing PORT with reusePort (default: CPU cores, or the container CPU limit)',
     parse: parseInteger(1, 256),
   }),
   upstreamTimeoutSeconds: envVar({

@@ -37,7 +37,6 @@ describe('defaults: the old Flask proxy values', () => {
       upstreamProxyUrl: undefined,
       defaultProxyUrl: undefined,
       port: 5000,
-      workers: availableParallelism(),
       upstreamTimeoutSeconds: 600,
       upstreamRetries: 2,
       sseHeartbeatSeconds: 15,
@@ -48,6 +47,8 @@ describe('defaults: the old Flask proxy values', () => {
     })
     expect(config.modelAliases.size).toBe(0)
     expect(config.modelContextLimits.size).toBe(0)
+    expect(config.workers).toBeGreaterThanOrEqual(1)
+    expect(config.workers).toBeLessThanOrEqual(availableParallelism())
     expect(Object.isFrozen(config)).toBe(true)
   })
 

@@ -1,0 +1,68 @@
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dir, '..', '..')
+const started = new Set<ReturnType<typeof Bun.spawn>>()
+
+/** A port that was free a moment ago on 127.0.0.1 (for several workers that must share it). */
+export const freePort = async (): Promise<number> => {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export type Spawned = {
+  proc: ReturnType<typeof Bun.spawn>
+  output: () => string
+  /** Resolves once `pattern` appears in stdout or stderr, or rejects after `ms`. */
+  waitFor: (pattern: RegExp, ms?: number) => Promise<RegExpMatchArray>
+  exited: Promise<number>
+}
+
+/** Runs `bun <script>` from the repo with exactly this environment (plus PATH), recording its output. */
+export const spawnBun = (script: string, env: Record<string, string>): Spawned => {
+  let output = ''
+  const proc = Bun.spawn([process.execPath, join(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  started.add(proc)
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder()
+    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true })
+  }
+  void pump(proc.stdout as ReadableStream<Uint8Array>)
+  void pump(proc.stderr as ReadableStream<Uint8Array>)
+  const exited = proc.exited.then((code) => {
+    started.delete(proc)
+    return code
+  })
+  const waitFor = async (pattern: RegExp, ms = 5000) => {
+    const deadline = performance.now() + ms
+    while (performance.now() < deadline) {
+      const match = output.match(pattern)
+      if (match) return match
+      await Bun.sleep(20)
+    }
+    throw new Error(`timed out waiting for ${pattern}; output so far:\n${output}`)
+  }
+  return { proc, output: () => output, waitFor, exited }
+}
+
+/** Ends every process this file started: SIGTERM by PID, then SIGKILL after 2 s. */
+export const stopAll = async () => {
+  const procs = [...started]
+  for (const proc of procs) proc.kill('SIGTERM')
+  await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(2000)])
+  for (const proc of procs) if (proc.exitCode === null) proc.kill('SIGKILL')
+}
+
+/** PIDs of the direct children of `pid` (the launcher's workers). */
+export const childPids = async (pid: number): Promise<number[]> => {
+  const text = await Bun.file(`/proc/${pid}/task/${pid}/children`).text().catch(() => '')
+  return text.trim().split(/\s+/).filter(Boolean).map(Number)
+}
