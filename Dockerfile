@@ -1,0 +1,45 @@
+# OpenAI Chat Completions -> Anthropic Messages gateway on Bun.
+#
+#   docker build -t claude-openai-gateway .
+#   docker run --rm --env-file .env -p 5000:5000 claude-openai-gateway
+#   docker compose up -d --build            (see compose.yaml)
+#
+# Bun runs the TypeScript in src/ directly: there is no build step, only the
+# production dependencies are installed (from the committed bun.lock).
+# BUN_TAG pins the Bun minor version this image is tested with.
+ARG BUN_TAG=1.4
+
+# ---------------------------------------------------------------- deps stage
+FROM oven/bun:${BUN_TAG} AS deps
+WORKDIR /home/bun/app
+COPY package.json bun.lock ./
+# --frozen-lockfile: fail instead of changing bun.lock; --production: no devDependencies.
+# typescript (23 MB) comes in only as an optional peer of elysia, satisfied by our dev
+# dependency; nothing imports it at run time (Bun transpiles TypeScript itself).
+RUN bun install --frozen-lockfile --production \
+    && rm -rf node_modules/typescript node_modules/.bin
+
+# ------------------------------------------------------------- runtime stage
+FROM oven/bun:${BUN_TAG} AS runtime
+WORKDIR /home/bun/app
+# No transpiler cache on disk: the root filesystem is read-only under compose.
+ENV NODE_ENV=production \
+    PORT=5000 \
+    BUN_RUNTIME_TRANSPILER_CACHE_PATH=0
+
+# Owned by root and read-only for the bun user: the gateway never writes to its own files.
+COPY --from=deps /home/bun/app/node_modules ./node_modules
+# bunfig.tom[l] / tsconfig.jso[n]: copied when present (package.json always matches, so COPY never fails).
+COPY package.json bun.lock bunfig.tom[l] tsconfig.jso[n] ./
+COPY src ./src
+
+USER bun
+EXPOSE 5000
+
+# bun itself is the probe (the image has no curl); PORT is the port the gateway listens on.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["bun", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||5000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+# Exec form, no npm / sh -c in between: SIGTERM reaches the launcher, which drains its
+# workers for up to SHUTDOWN_GRACE_SECONDS (default 8) and exits 0.
+CMD ["bun", "src/main.ts"]
