@@ -8,6 +8,8 @@ import { requestContextPlugin } from './http/request-context-plugin.ts'
 import type { Logger } from './logging/logger.ts'
 import { chatCompletionsRoute } from './routes/chat-completions.ts'
 import { healthRoute, type Lifecycle } from './routes/health.ts'
+import { messagesRoute } from './routes/messages.ts'
+import { modelsRoute } from './routes/models.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
 import { createUpstreamClient } from './upstream/upstream-client.ts'
 
@@ -26,6 +28,9 @@ const MAX_UPSTREAM_EVENT_SIZE = 16 * 1024 * 1024
 const ROUTES: RouteTable = new Map([
   ['/health', ['GET']],
   ['/v1/chat/completions', ['POST']],
+  ['/v1/messages', ['POST']],
+  ['/v1/messages/count_tokens', ['POST']],
+  ['/v1/models', ['GET']],
 ])
 
 const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adjustments', 'retry-after', 'retry-after-ms']
@@ -70,5 +75,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         now,
       }),
     )
+    .use(messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes }))
+    .use(modelsRoute(config, Math.floor(now())))
   return { app, registry, lifecycle }
 }

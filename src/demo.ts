@@ -27,7 +27,7 @@ for (let i = 0; i < 100; i++) {
   await Bun.sleep(100)
 }
 const body = (stream: boolean) =>
-  JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello!' }], ...(stream ? { stream: true } : {}) })
+  JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello!' }], ...(stream ? { stream: true } : {}) })
 process.stdout.write(`
 Demo gateway on ${base} (mock upstream on ${mock.url}, client key ${DEMO_KEY}). Try:
 

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { errorResponse } from '../errors/error-response.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { requestTooLarge } from '../http/read-json-body.ts'
 import { getRequestContext, pathOf } from '../http/request-context.ts'
@@ -41,5 +42,5 @@ export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; m
     if (keyId !== null) log.fields.key_id = keyId
     if (!failure) return
     set.status = failure.status
-    return failure.toResponse(set.headers as Record<string, string>)
+    return errorResponse(failure, path, set.headers as Record<string, string>)
   })

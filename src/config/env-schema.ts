@@ -137,7 +137,7 @@ export const ENV_VARS = {
   }),
   modelAliases: envVar({
     name: 'MODEL_ALIASES',
-    description: 'Comma-separated from:to model renames (gpt-4o:claude-sonnet-4-5); other names pass unchanged',
+    description: 'Comma-separated from:to model renames (gpt-4o:claude-sonnet-4-6); other names pass unchanged',
     parse: (raw) => {
       const aliases = new Map<string, string>()
       for (const pair of parseList(raw)) {

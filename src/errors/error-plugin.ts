@@ -1,5 +1,6 @@
 import { Elysia, ValidationError } from 'elysia'
 import type { Logger } from '../logging/logger.ts'
+import { errorBodyText } from './error-response.ts'
 import { OpenAIError } from './openai-error.ts'
 import { describeValidationError } from './to-openai-param.ts'
 
@@ -51,5 +52,5 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
     set.status = failure.status
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'
-    return failure.bodyText()
+    return errorBodyText(failure, path)
   })

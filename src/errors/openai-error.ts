@@ -17,8 +17,6 @@ export type OpenAIErrorInit = {
   headers?: Record<string, string>
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' } as const
-
 export class OpenAIError extends Error {
   readonly status: number
   readonly type: OpenAIErrorType
@@ -27,6 +25,8 @@ export class OpenAIError extends Error {
   readonly headers: Record<string, string> | undefined
   /** The upstream's request-id when the error came from the upstream, for the log. */
   upstreamRequestId: string | null = null
+  /** The upstream's own error type, kept for Anthropic-native clients when the status is unchanged. */
+  anthropicType: string | undefined
 
   constructor(init: OpenAIErrorInit) {
     super(init.message)
@@ -43,13 +43,6 @@ export class OpenAIError extends Error {
 
   bodyText() {
     return JSON.stringify(this.toBody())
-  }
-
-  toResponse(extraHeaders?: Record<string, string>): Response {
-    return new Response(this.bodyText(), {
-      status: this.status,
-      headers: { ...JSON_HEADERS, ...this.headers, ...extraHeaders },
-    })
   }
 }
 

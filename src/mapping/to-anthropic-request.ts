@@ -9,7 +9,7 @@ import { findModelQuirks } from './model-quirks.ts'
 import { resolveMaxTokens } from './resolve-max-tokens.ts'
 import { toAnthropicResponseFormat } from './to-anthropic-response-format.ts'
 import { toAnthropicSampling } from './to-anthropic-sampling.ts'
-import { MIN_THINKING_BUDGET, toAnthropicThinking, withEffort } from './to-anthropic-thinking.ts'
+import { fitThinkingBudget, toAnthropicThinking, withEffort } from './to-anthropic-thinking.ts'
 import { toAnthropicTools } from './to-anthropic-tools.ts'
 import { type Turn, toAnthropicTurns } from './to-anthropic-turns.ts'
 
@@ -154,14 +154,8 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
     },
     adjustments,
   )
-  if (thinking?.type === 'enabled' && thinking.budget_tokens >= maxTokens) {
-    const fitted = maxTokens - 1
-    if (fitted < MIN_THINKING_BUDGET) disableThinking('disabled')
-    else {
-      thinking = { ...thinking, budget_tokens: fitted }
-      adjustments.add('thinking.budget_tokens', 'clamped')
-    }
-  }
+  thinking = fitThinkingBudget(thinking, maxTokens, adjustments)
+  if (!thinking) effort = undefined
 
   const body: MessagesRequest = { model, max_tokens: maxTokens, messages: turns }
   if (system.length > 0) body.system = system.map((text) => ({ type: 'text', text }))

@@ -58,3 +58,21 @@ export const toAnthropicThinking = (
 
 export const withEffort = (effort: string | undefined, outputConfig: OutputConfig | undefined): OutputConfig | undefined =>
   effort === undefined ? outputConfig : { ...outputConfig, effort }
+
+/**
+ * The API wants budget_tokens < max_tokens. A budget that no longer fits a clamped max_tokens is
+ * shrunk to fit, or thinking is switched off when less than the API's 1024 minimum is left.
+ */
+export const fitThinkingBudget = <T extends { type?: unknown; budget_tokens?: unknown }>(
+  thinking: T | undefined,
+  maxTokens: number,
+  adjustments: Adjustments,
+): T | undefined => {
+  if (thinking?.type !== 'enabled' || typeof thinking.budget_tokens !== 'number' || thinking.budget_tokens < maxTokens) return thinking
+  if (maxTokens - 1 < MIN_THINKING_BUDGET) {
+    adjustments.add('thinking', 'disabled')
+    return undefined
+  }
+  adjustments.add('thinking.budget_tokens', 'clamped')
+  return { ...thinking, budget_tokens: maxTokens - 1 }
+}

@@ -129,6 +129,9 @@ export const createMockUpstream = ({ port = 0, hostname = '127.0.0.1', apiKey, v
         return json(401, errorBody('authentication_error', 'invalid x-api-key'))
       }
       if (!req.headers.get('anthropic-version')) return json(400, errorBody('invalid_request_error', 'anthropic-version: header is required'))
+      if (new URL(req.url).pathname.endsWith('/count_tokens')) {
+        return json(200, { input_tokens: Math.max(1, Math.ceil(JSON.stringify(body.messages ?? []).length / 4)) })
+      }
       const reply = script.shift() ?? { kind: 'echo' }
       const problem = validate && reply.kind !== 'error' && reply.kind !== 'raw' ? findRequestError(body) : undefined
       if (problem) return json(400, errorBody('invalid_request_error', problem))

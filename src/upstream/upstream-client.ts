@@ -15,9 +15,18 @@ export type UpstreamReply = {
   abort: (reason: OpenAIError) => void
 }
 
-export type UpstreamClient = {
-  send: (args: { body: string; signal: AbortSignal }) => Promise<UpstreamReply>
+export type UpstreamEndpoint = 'messages' | 'count_tokens'
+
+export type UpstreamSendArgs = {
+  body: string
+  signal: AbortSignal
+  /** count_tokens: UPSTREAM_API_URL's path + `/count_tokens`, query string kept. */
+  endpoint?: UpstreamEndpoint
+  /** An Anthropic-native client's own `anthropic-beta` values, merged with the configured ones. */
+  betas?: string | null
 }
+
+export type UpstreamClient = { send: (args: UpstreamSendArgs) => Promise<UpstreamReply> }
 
 const ERROR_BODY_LIMIT = 64 * 1024
 
@@ -40,6 +49,18 @@ const readBoundedText = async (response: Response): Promise<string> => {
     reader.cancel().catch(() => {})
   }
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT))
+}
+
+const countTokensUrl = (messagesUrl: URL) => {
+  const url = new URL(messagesUrl.href)
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/count_tokens`
+  return url.href
+}
+
+/** The configured anthropic-beta values plus a client's, comma-joined, each once. */
+const withBetas = (headers: Readonly<Record<string, string>>, betas: string): Record<string, string> => {
+  const all = new Set([...(headers['anthropic-beta'] ?? '').split(','), ...betas.split(',')].map((b) => b.trim()).filter(Boolean))
+  return { ...headers, 'anthropic-beta': [...all].join(',') }
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -71,13 +92,15 @@ export const createUpstreamClient = (
   config: Config,
   { fetch: fetchImpl = fetch, random = Math.random }: { fetch?: typeof fetch; random?: () => number } = {},
 ): UpstreamClient => {
-  const url = config.upstreamApiUrl.href
+  const urls: Record<UpstreamEndpoint, string> = { messages: config.upstreamApiUrl.href, count_tokens: countTokensUrl(config.upstreamApiUrl) }
   const headers = buildUpstreamHeaders(config)
   const proxy = (config.upstreamProxyUrl ?? config.defaultProxyUrl)?.href
   const timeoutMs = config.upstreamTimeoutSeconds * 1000
   const init = { method: 'POST', headers, ...(proxy ? { proxy } : {}) }
 
-  const send: UpstreamClient['send'] = async ({ body, signal }) => {
+  const send: UpstreamClient['send'] = async ({ body, signal, endpoint = 'messages', betas }) => {
+    const url = urls[endpoint]
+    const attemptInit = betas ? { ...init, headers: withBetas(headers, betas) } : init
     const deadline = performance.now() + timeoutMs
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw clientClosed()
@@ -91,7 +114,7 @@ export const createUpstreamClient = (
       }, remaining)
       let response: Response
       try {
-        response = await fetchImpl(url, { ...init, body, signal: AbortSignal.any([signal, attemptController.signal]) })
+        response = await fetchImpl(url, { ...attemptInit, body, signal: AbortSignal.any([signal, attemptController.signal]) })
       } catch (error) {
         clearTimeout(timer)
         if (signal.aborted) throw clientClosed()

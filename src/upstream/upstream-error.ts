@@ -84,13 +84,15 @@ export const toOpenAIErrorFromUpstream = (status: number, body: string, headers?
     const value = headers?.get(name)
     if (value) retryHeaders[name] = value
   }
-  return new OpenAIError({
+  const error = new OpenAIError({
     status: mapped.status,
     type: mapped.type,
     code: mapped.code,
     message: mapped.message ?? message,
     headers: retryHeaders,
   })
+  if (mapped.status === status) error.anthropicType = parsed.type
+  return error
 }
 
 /** An `error` event of the stream (`{type:"error", error:{type, message}}`) → the client's error. */

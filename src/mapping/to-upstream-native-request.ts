@@ -1,0 +1,66 @@
+import type { ContentBlock, MessageParam } from '../anthropic/request-schema.ts'
+import type { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
+import { invalidRequest } from '../errors/openai-error.ts'
+import { Adjustments } from './adjustments.ts'
+import { estimatePromptTokens } from './estimate-prompt-tokens.ts'
+import { findModelQuirks } from './model-quirks.ts'
+import type { RequestMappingOptions } from './to-anthropic-request.ts'
+import { resolveMaxTokens } from './resolve-max-tokens.ts'
+import { fitThinkingBudget } from './to-anthropic-thinking.ts'
+import type { Turn } from './to-anthropic-turns.ts'
+
+export type NativeRequestPlan = { body: Record<string, unknown>; requestedModel: string; stream: boolean; adjustments: Adjustments }
+
+const asTurns = (messages: readonly unknown[]): Turn[] =>
+  (messages as MessageParam[]).map((message) => ({
+    role: message.role,
+    content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : (message.content ?? []),
+  }))
+
+const systemTexts = (system: unknown): string[] =>
+  typeof system === 'string' ? [system] : Array.isArray(system) ? (system as ContentBlock[]).flatMap((b) => (b.type === 'text' ? [b.text] : [])) : []
+
+/**
+ * An Anthropic-native request on its way upstream: the same model aliases and max_tokens rules as
+ * chat completions; every other field as the client sent it.
+ */
+export const toUpstreamNativeRequest = (
+  request: NativeMessagesRequest,
+  { countTokens }: { countTokens: boolean },
+  options: RequestMappingOptions,
+): NativeRequestPlan => {
+  const requestedModel = request.model ?? options.defaultModel
+  if (requestedModel === undefined) throw invalidRequest('model: Field required', 'model')
+  const model = options.modelAliases.get(requestedModel) ?? requestedModel
+  const adjustments = new Adjustments()
+  const body: Record<string, unknown> = { ...request, model }
+  if (countTokens) return { body, requestedModel, stream: false, adjustments }
+
+  const quirks = findModelQuirks(model)
+  const contextTokens = options.maxTokensDynamic ? options.modelContextLimits.get(model) : undefined
+  const maxTokens = resolveMaxTokens(
+    {
+      maxCompletionTokens: undefined,
+      maxTokens: request.max_tokens,
+      thinkingBudget: 0,
+      modelCeiling: quirks.maxOutputTokens,
+      estimatePromptTokens: () =>
+        estimatePromptTokens(
+          { system: systemTexts(request.system), turns: asTurns(request.messages), tools: (request.tools as never[]) ?? [] },
+          { charsPerToken: options.tokenEstCharsPerToken, imageTokens: options.imageTokenEquiv },
+        ),
+    },
+    {
+      defaultMaxTokens: options.defaultMaxTokens,
+      hardLimit: options.maxTokensHardLimit,
+      contextTokens,
+      safetyMargin: options.dynamicSafetyMargin,
+    },
+    adjustments,
+  )
+  body.max_tokens = maxTokens
+  const thinking = fitThinkingBudget(request.thinking as { type?: unknown; budget_tokens?: unknown } | undefined, maxTokens, adjustments)
+  if (thinking === undefined) delete body.thinking
+  else body.thinking = thinking
+  return { body, requestedModel, stream: request.stream === true, adjustments }
+}

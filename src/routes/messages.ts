@@ -1,0 +1,62 @@
+import { Elysia } from 'elysia'
+import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
+import { readJsonBody } from '../http/read-json-body.ts'
+import { getRequestContext } from '../http/request-context.ts'
+import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
+import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
+import { passthroughBody } from '../stream/passthrough-body.ts'
+import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
+
+export type MessagesDeps = {
+  mapping: RequestMappingOptions
+  upstream: UpstreamClient
+  idleTimeoutSeconds: number
+  maxBodyBytes: number
+}
+
+/** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
+const PASSED_HEADERS = ['content-type', 'request-id', 'retry-after', 'cache-control'] as const
+
+/**
+ * POST /v1/messages and /v1/messages/count_tokens for Anthropic-native clients (the Anthropic SDK,
+ * Claude Code), with the same client keys (x-api-key or Bearer). Aliases and the max_tokens rules
+ * apply; the rest of the request, and the whole answer (stream included), pass through unparsed.
+ */
+export const messagesRoute = (deps: MessagesDeps) => {
+  const handle = (endpoint: UpstreamEndpoint) =>
+    async function forward({ body, request, server }: { body: NativeMessagesRequest; request: Request; server: { timeout: (r: Request, s: number) => void } | null }) {
+      server?.timeout(request, 0)
+      const { requestId, log } = getRequestContext(request)
+      const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
+      Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
+      const headers: Record<string, string> = { 'x-request-id': requestId }
+      if (plan.adjustments.size > 0) {
+        headers['x-gateway-adjustments'] = plan.adjustments.toHeader()
+        log.fields.adjustments = plan.adjustments.toArray()
+      }
+      const reply = await deps.upstream.send({
+        body: JSON.stringify(plan.body),
+        signal: request.signal,
+        endpoint,
+        betas: request.headers.get('anthropic-beta'),
+      })
+      Object.assign(log.fields, { upstream_status: reply.response.status, upstream_request_id: reply.requestId, attempts: reply.attempts })
+      for (const name of PASSED_HEADERS) {
+        const value = reply.response.headers.get(name)
+        if (value) headers[name] = value
+      }
+      if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+      log.deferred = true
+      log.markFirstByte()
+      const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
+        if (fault) Object.assign(log.fields, { error_type: fault.type, error_code: fault.code })
+        log.write(reply.response.status)
+      })
+      if (!piped) log.write(reply.response.status)
+      return new Response(piped, { status: reply.response.status, headers })
+    }
+  const options = { parse: ({ request }: { request: Request }) => readJsonBody(request, deps.maxBodyBytes), body: NativeMessagesRequest }
+  return new Elysia({ name: 'messages' })
+    .post('/v1/messages', handle('messages'), options)
+    .post('/v1/messages/count_tokens', handle('count_tokens'), options)
+}
