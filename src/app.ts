@@ -6,6 +6,7 @@ import type { Config } from './config/env-schema.ts'
 import { errorPlugin, type RouteTable } from './errors/error-plugin.ts'
 import { requestContextPlugin } from './http/request-context-plugin.ts'
 import type { Logger } from './logging/logger.ts'
+import { createMetrics } from './metrics/metrics-registry.ts'
 import { chatCompletionsRoute } from './routes/chat-completions.ts'
 import { healthRoute, type Lifecycle } from './routes/health.ts'
 import { messagesRoute } from './routes/messages.ts'
@@ -55,7 +56,8 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const registry = createStreamRegistry()
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
-  const base = new Elysia({ normalize: false }).use(requestContextPlugin(log))
+  const metrics = config.metricsEnabled ? createMetrics(() => registry.size) : undefined
+  const base = new Elysia({ normalize: false }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
     .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes }))
@@ -77,5 +79,5 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     )
     .use(messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes }))
     .use(modelsRoute(config, Math.floor(now())))
-  return { app, registry, lifecycle }
+  return { app, registry, lifecycle, metrics }
 }

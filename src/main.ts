@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
 import { createLogger } from './logging/logger.ts'
+import { createMetricsServer } from './metrics/metrics-server.ts'
 import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
 
 /**
@@ -16,6 +17,9 @@ const CRASH_WINDOW_MS = 60_000
 const CRASH_LIMIT = 5
 
 const workers = new Set<ReturnType<typeof Bun.spawn>>()
+const metricsServer = config.metricsEnabled
+  ? createMetricsServer({ hostname: config.host, port: config.metricsPort, workers: () => workers })
+  : undefined
 const crashes: number[] = []
 let stopping = false
 let exitCode = 0
@@ -24,6 +28,7 @@ const spawnWorker = (slot: number, delayMs: number) => {
   const proc = Bun.spawn([process.execPath, WORKER], {
     env: process.env,
     stdio: ['ignore', 'inherit', 'inherit'],
+    ...(metricsServer ? { ipc: (message: unknown, child: { pid: number }) => metricsServer.onWorkerMessage(child.pid, message) } : {}),
     onExit(_proc, code, signal) {
       workers.delete(proc)
       if (stopping) {
@@ -52,11 +57,12 @@ const stop = (reason: string, code: number) => {
   stopping = true
   exitCode = code
   log.info({ msg: 'stopping workers', reason, workers: workers.size })
+  metricsServer?.stop()
   if (workers.size === 0) process.exit(code)
   for (const worker of workers) process.kill(worker.pid, 'SIGTERM')
 }
 
 for (let slot = 0; slot < config.workers; slot++) spawnWorker(slot, 500)
-log.info({ msg: 'launcher started', workers: config.workers, port: config.port, pid: process.pid })
+log.info({ msg: 'launcher started', workers: config.workers, port: config.port, metrics_port: metricsServer?.port, pid: process.pid })
 process.on('SIGTERM', () => stop('SIGTERM', 0))
 process.on('SIGINT', () => stop('SIGINT', 0))

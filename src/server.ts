@@ -11,7 +11,7 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  */
 const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
 const log = createLogger(config.logLevel)
-const { app, registry, lifecycle } = createApp({ config, log })
+const { app, registry, lifecycle, metrics } = createApp({ config, log })
 
 app.listen({
   port: config.port,
@@ -25,6 +25,9 @@ app.listen({
 const server = app.server
 if (!server) throw new Error('the server did not start')
 log.info({ msg: 'listening', url: `http://${config.host}:${server.port}`, port: server.port, pid: process.pid })
+
+// The launcher asks each worker for its counters over IPC and serves their sum on METRICS_PORT.
+if (metrics) process.on('message', (message) => message === 'metrics' && process.send?.({ metrics: metrics.snapshot() }))
 
 const shuttingDown = () =>
   new OpenAIError({ status: 503, type: 'server_error', code: 'shutting_down', message: 'The gateway is restarting; retry the request' })

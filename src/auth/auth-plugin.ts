@@ -41,6 +41,9 @@ export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; m
     else if (Number(request.headers.get('content-length')) > maxBodyBytes) failure = requestTooLarge(maxBodyBytes)
     if (keyId !== null) log.fields.key_id = keyId
     if (!failure) return
+    // Elysia runs no afterResponse hook for an answer from onRequest: the log line is written here.
+    Object.assign(log.fields, { error_type: failure.type, error_code: failure.code })
+    log.write(failure.status)
     set.status = failure.status
     return errorResponse(failure, path, set.headers as Record<string, string>)
   })

@@ -308,6 +308,18 @@ export const ENV_VARS = {
     description: 'On SIGTERM, how long streams in flight may run on before they are ended',
     parse: parsePositiveNumber,
   }),
+  metricsEnabled: envVar({
+    name: 'METRICS_ENABLED',
+    default: 'false',
+    description: 'true serves Prometheus metrics of all workers on METRICS_PORT at /metrics',
+    parse: parseBoolean,
+  }),
+  metricsPort: envVar({
+    name: 'METRICS_PORT',
+    default: '9464',
+    description: 'Port of the /metrics listener (on HOST), apart from the API port',
+    parse: parseInteger(0, 65535),
+  }),
   logLevel: envVar({
     name: 'LOG_LEVEL',
     default: 'info',

@@ -1,4 +1,5 @@
 import { Elysia, ValidationError } from 'elysia'
+import { findRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
 import { errorBodyText } from './error-response.ts'
 import { OpenAIError } from './openai-error.ts'
@@ -49,6 +50,8 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
       log.error({ msg: 'unhandled error', request_id: requestId, error: error instanceof Error ? error.stack : String(error) })
       failure = internalError(requestId)
     }
+    const line = findRequestContext(request)?.log.fields
+    if (line) Object.assign(line, { error_type: failure.type, error_code: failure.code, upstream_request_id: failure.upstreamRequestId ?? line.upstream_request_id })
     set.status = failure.status
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'

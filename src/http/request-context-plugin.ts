@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import type { Logger } from '../logging/logger.ts'
+import type { Metrics } from '../metrics/metrics-registry.ts'
 import { RequestLog } from '../logging/request-log.ts'
 import { getRequestContext, pathOf, setRequestContext } from './request-context.ts'
 import { toRequestId } from './request-id.ts'
@@ -8,14 +9,14 @@ const statusOf = (response: unknown, fallback: unknown) =>
   response instanceof Response ? response.status : typeof fallback === 'number' ? fallback : 200
 
 /** First on every request: its id (returned as x-request-id) and its log line, written once at the end. */
-export const requestContextPlugin = (log: Logger) =>
+export const requestContextPlugin = (log: Logger, metrics: Metrics | undefined) =>
   new Elysia({ name: 'request-context' })
     .onRequest(function identify({ request, set }) {
       const requestId = toRequestId(request.headers.get('x-request-id'))
       set.headers['x-request-id'] = requestId
       setRequestContext(request, {
         requestId,
-        log: new RequestLog(log, { request_id: requestId, method: request.method, path: pathOf(request.url) }),
+        log: new RequestLog(log, { request_id: requestId, method: request.method, path: pathOf(request.url) }, metrics?.observe),
       })
     })
     .onAfterResponse({ as: 'global' }, function writeLog({ request, set, responseValue }) {

@@ -7,6 +7,8 @@ const contexts = new WeakMap<Request, RequestContext>()
 
 export const setRequestContext = (request: Request, context: RequestContext) => contexts.set(request, context)
 
+export const findRequestContext = (request: Request): RequestContext | undefined => contexts.get(request)
+
 export const getRequestContext = (request: Request): RequestContext => {
   const context = contexts.get(request)
   if (!context) throw new Error('request context missing: the request plugin must be registered first')

@@ -33,6 +33,8 @@ export class RequestLog {
   constructor(
     private readonly log: Logger,
     fields: RequestLogFields,
+    /** Told of every finished request (the metrics), after the line is complete. */
+    private readonly onWritten?: (fields: RequestLogFields) => void,
   ) {
     this.fields = fields
   }
@@ -46,6 +48,7 @@ export class RequestLog {
     this.#written = true
     this.fields.status ??= status
     this.fields.total_ms = Math.round(performance.now() - this.#started)
+    this.onWritten?.(this.fields)
     const level = this.fields.status >= 500 ? 'warn' : 'info'
     if (level === 'info' && !this.log.enabled('info')) return
     this.log[level]({ msg: 'request', ...this.fields })

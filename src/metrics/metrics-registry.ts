@@ -1,0 +1,50 @@
+import type { RequestLogFields } from '../logging/request-log.ts'
+
+/** Seconds; from a fast non-stream answer to a long generation. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const
+
+export type Histogram = { buckets: number[]; sum: number; count: number }
+
+/** One worker's counters, as sent to the launcher; label sets are JSON-encoded keys. */
+export type MetricsSnapshot = {
+  requests: Record<string, number>
+  upstreamErrors: Record<string, number>
+  retries: number
+  streamsOpen: number
+  latency: Histogram
+  ttfb: Histogram
+}
+
+const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
+
+const observe = (histogram: Histogram, seconds: number) => {
+  histogram.sum += seconds
+  histogram.count++
+  for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= (LATENCY_BUCKETS[i] as number)) (histogram.buckets[i] as number)++
+}
+
+const increment = (counters: Record<string, number>, key: string, by = 1) => {
+  counters[key] = (counters[key] ?? 0) + by
+}
+
+/**
+ * Counters of one worker, fed once per request from its log line (never per SSE event) and read
+ * by the launcher, which sums the workers for /metrics. Keys never carry a client key or a body.
+ */
+export const createMetrics = (streamsOpen: () => number) => {
+  const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = { requests: {}, upstreamErrors: {}, retries: 0, latency: emptyHistogram(), ttfb: emptyHistogram() }
+  return {
+    observe(fields: RequestLogFields) {
+      increment(snapshot.requests, JSON.stringify([fields.path, String(fields.status), fields.model ?? '']))
+      if (fields.attempts !== undefined && fields.attempts > 1) snapshot.retries += fields.attempts - 1
+      if (fields.error_code && (fields.upstream_status !== undefined || fields.status === 502 || fields.status === 504)) {
+        increment(snapshot.upstreamErrors, JSON.stringify([fields.error_type ?? '', fields.error_code]))
+      }
+      if (fields.upstream_status !== undefined && fields.total_ms !== undefined) observe(snapshot.latency, fields.total_ms / 1000)
+      if (fields.upstream_status !== undefined && fields.ttfb_ms !== undefined) observe(snapshot.ttfb, fields.ttfb_ms / 1000)
+    },
+    snapshot: (): MetricsSnapshot => ({ ...snapshot, streamsOpen: streamsOpen() }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

@@ -1,0 +1,66 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { createMetrics } from '../../src/metrics/metrics-registry.ts'
+import { toPrometheusText } from '../../src/metrics/prometheus-text.ts'
+import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
+import { freePort, spawnBun, stopAll } from '../support/processes.ts'
+import { CLIENT_KEY, HELLO, UPSTREAM_KEY } from '../support/test-gateway.ts'
+
+describe('metrics text', () => {
+  test('counters by label, retries, streams open and histograms, summed over workers', () => {
+    const a = createMetrics(() => 1)
+    const b = createMetrics(() => 2)
+    a.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm"1', upstream_status: 200, attempts: 3, total_ms: 40, ttfb_ms: 4 })
+    b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm"1', upstream_status: 200, attempts: 1, total_ms: 2000, ttfb_ms: 30 })
+    b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 503, upstream_status: 529, error_type: 'server_error', error_code: 'overloaded' })
+    const text = toPrometheusText([a.snapshot(), b.snapshot()])
+    expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="200",model="m\\"1"} 2')
+    expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="503",model=""} 1')
+    expect(text).toContain('gateway_upstream_errors_total{type="server_error",code="overloaded"} 1')
+    expect(text).toContain('gateway_upstream_retries_total 2')
+    expect(text).toContain('gateway_streams_open 3')
+    expect(text).toContain('gateway_request_duration_seconds_bucket{le="0.05"} 1')
+    expect(text).toContain('gateway_request_duration_seconds_bucket{le="+Inf"} 2')
+    expect(text).toContain('gateway_time_to_first_byte_seconds_count 2')
+  })
+})
+
+describe('METRICS_ENABLED on a running launcher', () => {
+  let mock: MockUpstream
+  beforeAll(() => {
+    mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
+  })
+  afterAll(() => mock.stop())
+  afterEach(stopAll)
+
+  test('GET /metrics on METRICS_PORT sums the workers; no key or body appears', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()]
+    const gateway = spawnBun('src/main.ts', {
+      UPSTREAM_API_URL: mock.url,
+      UPSTREAM_API_KEY: UPSTREAM_KEY,
+      ALLOWED_API_KEYS: CLIENT_KEY,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WORKERS: '2',
+      METRICS_ENABLED: 'true',
+      METRICS_PORT: String(metricsPort),
+    })
+    await gateway.waitFor(/listening[\s\S]*listening/)
+    const chat = (key: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        keepalive: false,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...HELLO, messages: [{ role: 'user', content: 'secret prompt text' }] }),
+      })
+    for (let i = 0; i < 6; i++) expect((await chat(CLIENT_KEY)).status).toBe(200)
+    expect((await chat('wrong-key')).status).toBe(401)
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+    expect(response.headers.get('content-type')).toStartWith('text/plain; version=0.0.4')
+    const text = await response.text()
+    expect(text).toContain('gateway_workers 2')
+    expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="200",model="claude-sonnet-4-5"} 6')
+    expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="401",model=""} 1')
+    for (const secret of [CLIENT_KEY, UPSTREAM_KEY, 'wrong-key', 'secret prompt']) expect(text).not.toContain(secret)
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).status).toBe(404)
+  })
+})
