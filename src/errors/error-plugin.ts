@@ -37,7 +37,10 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
   new Elysia({ name: 'error-plugin' }).onError({ as: 'global' }, function toOpenAIErrorResponse({ code, error, request, path, set }) {
     const requestId = String(set.headers['x-request-id'] ?? '')
     let failure: OpenAIError
+    // Elysia wraps whatever a route's parser throws in a ParseError, with the original as its cause.
+    const cause = (error as { cause?: unknown }).cause
     if (error instanceof OpenAIError) failure = error
+    else if (code === 'PARSE' && cause instanceof OpenAIError) failure = cause
     else if (code === 'VALIDATION' && error instanceof ValidationError) {
       const { param, message } = describeValidationError(error.valueError)
       failure = new OpenAIError({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param, message })

@@ -12,6 +12,34 @@ export const requestTooLarge = (limit: number) =>
     message: `The request body is larger than ${limit} bytes (MAX_BODY_BYTES)`,
   })
 
+/** Deeper JSON than any real request needs; deeper would overflow the stack when re-serialised. */
+export const MAX_JSON_DEPTH = 64
+
+const QUOTE = 34
+const BACKSLASH = 92
+const OPEN_BRACE = 123
+const OPEN_BRACKET = 91
+const CLOSE_BRACE = 125
+const CLOSE_BRACKET = 93
+
+/** Whether `text` nests objects/arrays deeper than `limit`: one pass, strings skipped. */
+export const nestsDeeperThan = (text: string, limit: number): boolean => {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === BACKSLASH) i++
+        else if (d === QUOTE) break
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > limit) return true
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--
+  }
+  return false
+}
+
 /** Reads a body of unknown length, counting as it goes, so a chunked flood never buffers past the limit. */
 const readCapped = async (request: Request, limit: number): Promise<Uint8Array> => {
   const declared = Number(request.headers.get('content-length'))
@@ -42,6 +70,14 @@ export const readJsonBody = async (request: Request, limit: number): Promise<Rec
     text = strictUtf8.decode(bytes)
   } catch {
     throw invalidJson('The body is not valid UTF-8')
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new OpenAIError({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'invalid_value',
+      message: `The body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`,
+    })
   }
   let value: unknown
   try {

@@ -1,0 +1,30 @@
+import { describe, expect, test } from 'bun:test'
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../src/http/read-json-body.ts'
+import { json, startGateway } from '../support/test-gateway.ts'
+
+describe('JSON nesting limit', () => {
+  test.each([
+    ['{"a":[1,{"b":2}]}', 3, false],
+    ['{"a":[1,{"b":2}]}', 2, true],
+    ['{"s":"[[[[[[[[[[{{{{{"}', 1, false],
+    ['{"s":"\\\\\\"[[[["}', 1, false],
+    ['[[[]]]', 3, false],
+  ])('%s nests deeper than %d: %s', (text, limit, deeper) => {
+    expect(nestsDeeperThan(text, limit)).toBe(deeper)
+  })
+
+  test('a body nested past the limit is a 400 naming the limit, in a tool schema or an unknown field', async () => {
+    const gw = await startGateway()
+    try {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
+      for (const where of [`"tools":[{"type":"function","function":{"name":"f","parameters":{"a":${deep}}}}]`, `"metadata":${deep}`]) {
+        const response = await gw.chat(`{"model":"m","messages":[{"role":"user","content":"hi"}],${where}}`)
+        expect(response.status).toBe(400)
+        expect((await json(response)).error.message).toContain(String(MAX_JSON_DEPTH))
+      }
+      expect(gw.mock.requests).toHaveLength(0)
+    } finally {
+      await gw.stop()
+    }
+  })
+})
