@@ -1,30 +1,39 @@
+import type { ToolDefinition } from '../anthropic/request-schema.ts'
+import type { Config } from '../config/env-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import type { Adjustments } from './adjustments.ts'
+import { estimatePromptTokens } from './estimate-prompt-tokens.ts'
+import { findModelQuirks } from './model-quirks.ts'
+import type { Turn } from './to-anthropic-turns.ts'
 
-export type MaxTokensSettings = {
-  defaultMaxTokens: number
-  hardLimit: number
-  /** Context window when MAX_TOKENS_DYNAMIC applies to this model, else undefined. */
-  contextTokens: number | undefined
-  safetyMargin: number
-}
+export type MaxTokensOptions = Pick<
+  Config,
+  | 'defaultMaxTokens'
+  | 'maxTokensHardLimit'
+  | 'maxTokensDynamic'
+  | 'modelContextLimits'
+  | 'dynamicSafetyMargin'
+  | 'tokenEstCharsPerToken'
+  | 'imageTokenEquiv'
+>
 
 export type MaxTokensInput = {
-  maxCompletionTokens: number | null | undefined
+  /** The aliased model: its output ceiling, and its context window under MAX_TOKENS_DYNAMIC. */
+  model: string
+  maxCompletionTokens?: number | null
   maxTokens: number | null | undefined
   /** Budget thinking tokens, added on top so thinking never eats the visible answer. */
   thinkingBudget: number
-  modelCeiling: number | undefined
-  /** Called only when the dynamic rule applies, since estimating walks the whole prompt. */
-  estimatePromptTokens: () => number
+  /** Read only when the dynamic rule applies, since estimating walks the whole prompt. */
+  prompt: () => { system: readonly string[]; turns: readonly Turn[]; tools: readonly ToolDefinition[] }
 }
 
 /**
  * max_tokens = min(requested + thinking budget, model ceiling, MAX_TOKENS_HARD_LIMIT, and with
  * MAX_TOKENS_DYNAMIC the room left in the context window). Each clamp is reported.
  */
-export const resolveMaxTokens = (input: MaxTokensInput, settings: MaxTokensSettings, adjustments: Adjustments): number => {
-  const requested = input.maxCompletionTokens ?? input.maxTokens ?? settings.defaultMaxTokens
+export const resolveMaxTokens = (input: MaxTokensInput, options: MaxTokensOptions, adjustments: Adjustments): number => {
+  const requested = input.maxCompletionTokens ?? input.maxTokens ?? options.defaultMaxTokens
   let maxTokens = requested + input.thinkingBudget
   const field = input.maxCompletionTokens != null ? 'max_completion_tokens' : 'max_tokens'
   const clampTo = (ceiling: number | undefined) => {
@@ -32,17 +41,19 @@ export const resolveMaxTokens = (input: MaxTokensInput, settings: MaxTokensSetti
     maxTokens = ceiling
     adjustments.add(field, 'clamped')
   }
-  clampTo(input.modelCeiling)
-  clampTo(settings.hardLimit)
-  if (settings.contextTokens !== undefined) {
-    const room = settings.contextTokens - input.estimatePromptTokens() - settings.safetyMargin
+  clampTo(findModelQuirks(input.model).maxOutputTokens)
+  clampTo(options.maxTokensHardLimit)
+  const contextTokens = options.maxTokensDynamic ? options.modelContextLimits.get(input.model) : undefined
+  if (contextTokens !== undefined) {
+    const estimate = estimatePromptTokens(input.prompt(), { charsPerToken: options.tokenEstCharsPerToken, imageTokens: options.imageTokenEquiv })
+    const room = contextTokens - estimate - options.dynamicSafetyMargin
     if (room < 1) {
       throw new OpenAIError({
         status: 400,
         type: 'invalid_request_error',
         code: 'context_length_exceeded',
         param: 'messages',
-        message: `This model's maximum context length is ${settings.contextTokens} tokens, and the messages are estimated to leave no room for an answer. Shorten the messages.`,
+        message: `This model's maximum context length is ${contextTokens} tokens, and the messages are estimated at ${estimate} tokens, which leaves no room for an answer. Shorten the messages.`,
       })
     }
     clampTo(room)

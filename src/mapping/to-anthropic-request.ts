@@ -4,9 +4,8 @@ import type { Config } from '../config/env-schema.ts'
 import { invalidRequest, unsupported } from '../errors/openai-error.ts'
 import { type ChatCompletionRequest, IGNORED_FIELDS, KNOWN_REQUEST_FIELDS } from '../openai/request-schema.ts'
 import { Adjustments } from './adjustments.ts'
-import { estimatePromptTokens } from './estimate-prompt-tokens.ts'
 import { findModelQuirks } from './model-quirks.ts'
-import { resolveMaxTokens } from './resolve-max-tokens.ts'
+import { type MaxTokensOptions, resolveMaxTokens } from './resolve-max-tokens.ts'
 import { toAnthropicResponseFormat } from './to-anthropic-response-format.ts'
 import { toAnthropicSampling } from './to-anthropic-sampling.ts'
 import { fitThinkingBudget, toAnthropicThinking, withEffort } from './to-anthropic-thinking.ts'
@@ -14,19 +13,7 @@ import { toAnthropicTools } from './to-anthropic-tools.ts'
 import { type Turn, toAnthropicTurns } from './to-anthropic-turns.ts'
 
 /** The configuration the request mapping reads, taken from Config once at start-up. */
-export type RequestMappingOptions = Pick<
-  Config,
-  | 'modelAliases'
-  | 'defaultModel'
-  | 'defaultMaxTokens'
-  | 'maxTokensHardLimit'
-  | 'maxTokensDynamic'
-  | 'modelContextLimits'
-  | 'dynamicSafetyMargin'
-  | 'tokenEstCharsPerToken'
-  | 'imageTokenEquiv'
-  | 'maxN'
->
+export type RequestMappingOptions = MaxTokensOptions & Pick<Config, 'modelAliases' | 'defaultModel' | 'maxN'>
 
 export type AnthropicRequestPlan = {
   body: MessagesRequest
@@ -132,26 +119,15 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   }
   if (turns.length === 0) throw invalidRequest('messages must contain at least one user or assistant message with content', 'messages')
 
-  const budget = thinking?.type === 'enabled' ? thinking.budget_tokens : 0
-  const contextTokens = options.maxTokensDynamic ? options.modelContextLimits.get(model) : undefined
   const maxTokens = resolveMaxTokens(
     {
+      model,
       maxCompletionTokens: request.max_completion_tokens,
       maxTokens: request.max_tokens,
-      thinkingBudget: budget,
-      modelCeiling: quirks.maxOutputTokens,
-      estimatePromptTokens: () =>
-        estimatePromptTokens(
-          { system, turns, tools: format.tools ?? [] },
-          { charsPerToken: options.tokenEstCharsPerToken, imageTokens: options.imageTokenEquiv },
-        ),
+      thinkingBudget: thinking?.type === 'enabled' ? thinking.budget_tokens : 0,
+      prompt: () => ({ system, turns, tools: format.tools ?? [] }),
     },
-    {
-      defaultMaxTokens: options.defaultMaxTokens,
-      hardLimit: options.maxTokensHardLimit,
-      contextTokens,
-      safetyMargin: options.dynamicSafetyMargin,
-    },
+    options,
     adjustments,
   )
   thinking = fitThinkingBudget(thinking, maxTokens, adjustments)

@@ -2,8 +2,6 @@ import type { ContentBlock, MessageParam } from '../anthropic/request-schema.ts'
 import type { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
 import { invalidRequest } from '../errors/openai-error.ts'
 import { Adjustments } from './adjustments.ts'
-import { estimatePromptTokens } from './estimate-prompt-tokens.ts'
-import { findModelQuirks } from './model-quirks.ts'
 import type { RequestMappingOptions } from './to-anthropic-request.ts'
 import { resolveMaxTokens } from './resolve-max-tokens.ts'
 import { fitThinkingBudget } from './to-anthropic-thinking.ts'
@@ -36,26 +34,14 @@ export const toUpstreamNativeRequest = (
   const body: Record<string, unknown> = { ...request, model }
   if (countTokens) return { body, requestedModel, stream: false, adjustments }
 
-  const quirks = findModelQuirks(model)
-  const contextTokens = options.maxTokensDynamic ? options.modelContextLimits.get(model) : undefined
   const maxTokens = resolveMaxTokens(
     {
-      maxCompletionTokens: undefined,
+      model,
       maxTokens: request.max_tokens,
       thinkingBudget: 0,
-      modelCeiling: quirks.maxOutputTokens,
-      estimatePromptTokens: () =>
-        estimatePromptTokens(
-          { system: systemTexts(request.system), turns: asTurns(request.messages), tools: (request.tools as never[]) ?? [] },
-          { charsPerToken: options.tokenEstCharsPerToken, imageTokens: options.imageTokenEquiv },
-        ),
+      prompt: () => ({ system: systemTexts(request.system), turns: asTurns(request.messages), tools: (request.tools as never[]) ?? [] }),
     },
-    {
-      defaultMaxTokens: options.defaultMaxTokens,
-      hardLimit: options.maxTokensHardLimit,
-      contextTokens,
-      safetyMargin: options.dynamicSafetyMargin,
-    },
+    options,
     adjustments,
   )
   body.max_tokens = maxTokens

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction'
-import type { Message } from '../../src/anthropic/response-schema.ts'
+import { anthropicMessage } from '../support/anthropic-message.ts'
 import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gateway.ts'
 
 /**
@@ -28,31 +28,23 @@ const LEAD = 'Let me look up the weather and the time.'
 
 const usage = { input_tokens: 412, output_tokens: 96 }
 
-const toolUseMessage = (lead?: string): Message => ({
+const toolUseMessage = (lead?: string) => anthropicMessage({
   id: 'msg_01RunToolsCalls',
-  type: 'message',
-  role: 'assistant',
-  model: MODEL,
   content: [
     ...(lead ? [{ type: 'text' as const, text: lead }] : []),
     { type: 'tool_use', id: WEATHER_ID, name: 'get_weather', input: { city: 'Paris', unit: 'celsius' } },
     { type: 'tool_use', id: TIME_ID, name: 'get_time', input: { timezone: 'Europe/Paris' } },
   ],
   stop_reason: 'tool_use',
-  stop_sequence: null,
   usage,
 })
 
-const finalMessage: Message = {
+const finalMessage = anthropicMessage({
   id: 'msg_01RunToolsFinal',
-  type: 'message',
-  role: 'assistant',
-  model: MODEL,
   content: [{ type: 'text', text: FINAL }],
   stop_reason: 'end_turn',
-  stop_sequence: null,
   usage: { input_tokens: 530, output_tokens: 21 },
-}
+})
 
 type WeatherArgs = { city: string; unit: 'celsius' | 'fahrenheit' }
 type TimeArgs = { timezone: string }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction'
-import type { Message } from '../../src/anthropic/response-schema.ts'
+import { anthropicMessage } from '../support/anthropic-message.ts'
 import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gateway.ts'
 
 /**
@@ -27,30 +27,22 @@ const SIGNATURE = 'EqQBCkYIBRgCKkBthinkingSignatureMock0123456789abcdefEgwQk1Mm9
 const FINAL = 'Oslo is at 4°C with light snow.'
 const WEATHER = { city: 'Oslo', temperature: 4, sky: 'light snow' }
 
-const thinkingToolMessage: Message = {
+const thinkingToolMessage = anthropicMessage({
   id: 'msg_01ThinkToolCall',
-  type: 'message',
-  role: 'assistant',
-  model: MODEL,
   content: [
     { type: 'thinking', thinking: THINKING, signature: SIGNATURE },
     { type: 'tool_use', id: TOOL_ID, name: 'get_weather', input: { city: 'Oslo' } },
   ],
   stop_reason: 'tool_use',
-  stop_sequence: null,
   usage: { input_tokens: 380, output_tokens: 120 },
-}
+})
 
-const finalMessage: Message = {
+const finalMessage = anthropicMessage({
   id: 'msg_01ThinkToolFinal',
-  type: 'message',
-  role: 'assistant',
-  model: MODEL,
   content: [{ type: 'text', text: FINAL }],
   stop_reason: 'end_turn',
-  stop_sequence: null,
   usage: { input_tokens: 520, output_tokens: 14 },
-}
+})
 
 const tools: OpenAI.ChatCompletionTool[] = [
   {

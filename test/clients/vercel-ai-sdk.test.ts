@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai'
-import type { Message } from '../../src/anthropic/response-schema.ts'
+import { anthropicMessage } from '../support/anthropic-message.ts'
 import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gateway.ts'
 
 /**
@@ -26,31 +26,23 @@ const LEAD = 'Checking both for you.'
 const FINAL = 'Lisbon: 22°C and sunny; local time 09:30.'
 const WEATHER = { city: 'Lisbon', temperature: 22, sky: 'sunny' }
 
-const toolUseMessage: Message = {
+const toolUseMessage = anthropicMessage({
   id: 'msg_01VercelCalls',
-  type: 'message',
-  role: 'assistant',
-  model: MODEL,
   content: [
     { type: 'text', text: LEAD },
     { type: 'tool_use', id: WEATHER_ID, name: 'get_weather', input: { city: 'Lisbon' } },
     { type: 'tool_use', id: TIME_ID, name: 'get_time', input: { timezone: 'Europe/Lisbon' } },
   ],
   stop_reason: 'tool_use',
-  stop_sequence: null,
   usage: { input_tokens: 300, output_tokens: 80 },
-}
+})
 
-const finalMessage: Message = {
+const finalMessage = anthropicMessage({
   id: 'msg_01VercelFinal',
-  type: 'message',
-  role: 'assistant',
-  model: MODEL,
   content: [{ type: 'text', text: FINAL }],
   stop_reason: 'end_turn',
-  stop_sequence: null,
   usage: { input_tokens: 450, output_tokens: 18 },
-}
+})
 
 const makeTools = () => {
   const calls: { weather: unknown[]; time: unknown[] } = { weather: [], time: [] }
