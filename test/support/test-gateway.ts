@@ -34,13 +34,14 @@ export type TestGateway = {
 export const startGateway = async ({
   env = {},
   mock: mockOptions = {},
-}: { env?: Record<string, string>; mock?: MockUpstreamOptions } = {}): Promise<TestGateway> => {
+  idleTimeout = 30,
+}: { env?: Record<string, string>; mock?: MockUpstreamOptions; idleTimeout?: number } = {}): Promise<TestGateway> => {
   const mock = createMockUpstream({ apiKey: UPSTREAM_KEY, ...mockOptions })
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
   const log = createLogger(config.logLevel, (line) => logs.push(line))
   const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
-  app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 30 })
+  app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
   const url = `http://127.0.0.1:${app.server?.port}`
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}${path}`, {
