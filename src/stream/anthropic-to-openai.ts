@@ -72,7 +72,10 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
       ended = true
       clearTimeout(heartbeat)
       const unknownStopReason = finishReason && !isKnownStopReason(stopReason) ? String(stopReason) : undefined
-      options.onEnd({ finishReason, usage: toOpenAIUsage(usage), error, unknownStopReason })
+      const outcome = { finishReason, usage: toOpenAIUsage(usage), error, unknownStopReason }
+      // Not synchronously: the stream may end while it is still being constructed (a first event
+      // that ends it), before its owner holds a reference to it.
+      queueMicrotask(() => options.onEnd(outcome))
     }
 
     const fail = (error: OpenAIError) => {

@@ -180,3 +180,9 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(off.text).not.toContain('keep-alive')
   })
 })
+
+test('a stream whose first event already ends it still closes cleanly', async () => {
+  const { text, outcome } = await runStream([sseFrame({ type: 'message_stop' })])
+  expect(sseData(text).at(-1)).toBe('[DONE]')
+  expect(outcome?.finishReason).toBe('stop')
+})

@@ -78,6 +78,13 @@ describe('upstream errors before the first byte → a real HTTP error (wire doc 
 })
 
 describe('after the first byte → an error chunk and [DONE]', () => {
+  test('a degenerate stream that ends at its first event still ends with [DONE]', async () => {
+    gw.mock.reply({ kind: 'events', events: [{ type: 'message_stop' }] })
+    const text = await (await gw.chat(STREAM)).text()
+    expect(sseData(text).at(-1)).toBe('[DONE]')
+    expect(gw.registry.size).toBe(0)
+  })
+
   test('an error event mid-stream: the deltas, one error chunk, [DONE]', async () => {
     const events = fixtureEvents('anthropic/text.sse')
     gw.mock.reply({ kind: 'events', events: [...events.slice(0, 6), { type: 'error', error: { type: 'api_error', message: 'Internal server error' } }] })
