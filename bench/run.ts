@@ -1,0 +1,172 @@
+// The benchmark: the gateway (WORKERS=1 and 2) against a bare Bun pass-through, both in front of
+// the same fast mock upstream, on this machine, in one run. `bun bench/run.ts [--quick]`.
+
+import { runCell, type CellPlan, type CellResult, type Mode } from './cell.ts'
+import { evaluateChecks } from './checks.ts'
+import { load } from './load.ts'
+import { machineInfo } from './machine.ts'
+import { memoryTest, type MemoryResult } from './memory-test.ts'
+import { printReport, writeResult, type RunResult } from './report.ts'
+import { checkAnswer, requestSpec, type TargetKind } from './requests.ts'
+import {
+  GATEWAY_ENTRY,
+  gatewayExists,
+  startBare,
+  startGateway,
+  startUpstream,
+  stop,
+  stopAll,
+  stopAllOnSignal,
+  type Service,
+} from './targets.ts'
+
+const quick = process.argv.includes('--quick')
+
+// Full: 3 targets × 2 modes × 4 concurrencies × ~7 s, plus memory tests: 3 to 4 minutes.
+// Quick: 2 concurrencies × ~3 s: a little over 1 minute.
+const settings = {
+  concurrencies: quick ? [1, 64] : [1, 16, 64, 256],
+  durationS: quick ? 2 : 6,
+  warmupS: 1,
+  // Sequential probe requests (c=1); at higher concurrency two per connection.
+  sequentialProbes: quick ? 100 : 300,
+  probeWarmup: 20,
+  streamEvents: 1000,
+  memory: { streams: 1000, events: 50, delayMs: 20, rounds: 2 },
+}
+
+const MODES: Mode[] = ['non-stream', 'stream']
+
+interface TargetPlan {
+  name: string
+  kind: TargetKind
+  workers: number
+}
+
+const TARGETS: TargetPlan[] = [
+  { name: 'bare', kind: 'bare', workers: 1 },
+  { name: 'gateway-w1', kind: 'gateway', workers: 1 },
+  { name: 'gateway-w2', kind: 'gateway', workers: 2 },
+]
+
+const startedAt = new Date().toISOString()
+const resultsDir = `${import.meta.dir}/results`
+const logDir = `${resultsDir}/logs/${startedAt.replaceAll(':', '-')}`
+
+function start(target: TargetPlan, upstream: Service): Promise<Service> {
+  return target.kind === 'bare'
+    ? startBare(target.name, upstream, logDir)
+    : startGateway(target.name, upstream, target.workers, logDir)
+}
+
+function cellPlan(concurrency: number): CellPlan {
+  return {
+    durationS: settings.durationS,
+    probeRequests: concurrency === 1 ? settings.sequentialProbes : concurrency * 2,
+    probeWarmup: concurrency === 1 ? settings.probeWarmup : 0,
+  }
+}
+
+interface Running {
+  plan: TargetPlan
+  service: Service
+}
+
+/** Starts every target that exists and answers correctly; records why the others are skipped. */
+async function startTargets(upstream: Service, skipped: Record<string, string>): Promise<Running[]> {
+  const running: Running[] = []
+  for (const plan of TARGETS) {
+    if (plan.kind === 'gateway' && !gatewayExists()) {
+      skipped[plan.name] = `${GATEWAY_ENTRY} does not exist yet`
+      continue
+    }
+    const service = await start(plan, upstream)
+    let wrong: string | undefined
+    for (const mode of MODES) wrong ??= await checkAnswer(plan.kind, mode, requestSpec(plan.kind, service, mode))
+    if (wrong) {
+      skipped[plan.name] = `wrong answer before load: ${wrong}`
+      await stop(service)
+    } else running.push({ plan, service })
+  }
+  return running
+}
+
+async function measureThroughput(running: Running[], upstream: Service, cells: CellResult[]): Promise<void> {
+  for (const mode of MODES) {
+    // JIT and connection pools warm up before anything is recorded.
+    for (const { plan, service } of running) await load(requestSpec(plan.kind, service, mode), 16, settings.warmupS)
+    for (const concurrency of settings.concurrencies) {
+      // The targets take turns within each cell, so that the machine's drift over a run
+      // (other load, heat) lands on all of them alike, not on whichever came last.
+      for (const { plan, service } of running) {
+        const spec = requestSpec(plan.kind, service, mode)
+        const cell = await runCell(service, upstream, spec, mode, concurrency, cellPlan(concurrency))
+        cells.push(cell)
+        console.error(
+          `  ${plan.name} ${mode} c=${concurrency}: ${cell.load.requestsPerSecond.toFixed(0)} req/s, ` +
+            `p50 ${cell.load.latencyP50Ms} ms, cpu ${cell.cpuPer1k.target.toFixed(3)} s/1k`,
+        )
+      }
+    }
+  }
+}
+
+/** A fresh instance of the target, so that the throughput runs do not weigh on its memory. */
+async function measureMemory(target: TargetPlan, slowUpstream: Service): Promise<MemoryResult> {
+  const service = await start(target, slowUpstream)
+  try {
+    const { streams, rounds } = settings.memory
+    const result = await memoryTest(service, slowUpstream, requestSpec(target.kind, service, 'stream'), streams, rounds)
+    console.error(`  ${target.name}: peak ${result.rounds.map((r) => r.peakMiB.toFixed(0)).join(' / ')} MiB`)
+    return result
+  } finally {
+    await stop(service)
+  }
+}
+
+async function main(): Promise<RunResult> {
+  const cells: CellResult[] = []
+  const memory: Record<string, MemoryResult> = {}
+  const skipped: Record<string, string> = {}
+
+  console.error(`Throughput cells (${settings.durationS} s each):`)
+  const upstream = await startUpstream('fast-upstream', logDir, { FAST_UPSTREAM_EVENTS: String(settings.streamEvents) })
+  const running = await startTargets(upstream, skipped)
+  await measureThroughput(running, upstream, cells)
+  for (const { service } of running) await stop(service)
+  await stop(upstream)
+
+  const { streams, events, delayMs } = settings.memory
+  console.error(`Memory: ${streams} streams of ${events} events ${delayMs} ms apart, opened at once:`)
+  const slowUpstream = await startUpstream('slow-upstream', logDir, {
+    FAST_UPSTREAM_EVENTS: String(events),
+    FAST_UPSTREAM_DELAY_MS: String(delayMs),
+  })
+  for (const { plan } of running) memory[plan.name] = await measureMemory(plan, slowUpstream)
+  await stop(slowUpstream)
+
+  const [bare, gateway, gateway2] = TARGETS.map((t) => t.name) as [string, string, string]
+  const machine = machineInfo()
+  return {
+    startedAt,
+    quick,
+    machine,
+    settings,
+    skipped,
+    cells,
+    memory,
+    checks: evaluateChecks(cells, memory, { bare, gateway, gateway2 }, machine.nproc),
+  }
+}
+
+stopAllOnSignal()
+try {
+  const result = await main()
+  printReport(result, 'bare')
+  console.log(`\nResults: ${await writeResult(result, resultsDir)}\nService logs: ${logDir}`)
+} catch (e) {
+  console.error(e)
+  process.exitCode = 1
+} finally {
+  await stopAll()
+}

@@ -1,0 +1,120 @@
+// Soak: the gateway (UPSTREAM_TIMEOUT=2) in front of the fast upstream, under a mix of healthy
+// requests, upstream faults, client mistakes and client aborts for a set time. Every answer
+// must be a success, a clear error or an abort the client itself made; one "unclear" fails it.
+// `bun bench/soak.ts [--seconds N] [--workers N]`
+
+import { parseArgs } from 'node:util'
+import type { Outcome, Verdict } from './classify.ts'
+import { openFds, processTree, rssMiB, sampleRss } from './measure-proc.ts'
+import { drawScenario, runScenario, scenarioName } from './soak-mix.ts'
+import { GATEWAY_ENTRY, gatewayExists, startGateway, startUpstream, stopAll, stopAllOnSignal } from './targets.ts'
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '60' }, workers: { type: 'string', default: '2' } },
+})
+const seconds = Number(values.seconds)
+const workers = Number(values.workers)
+
+const CLIENTS = 32
+const WARMUP_S = 3
+const EVENTS = 100 // per stream, 2 ms apart: a stream lasts ~250 ms, long enough to abort inside
+const UPSTREAM_TIMEOUT_S = 2
+// Longer than the gateway's timeout and its retries (2 by default) with their back-off.
+const REQUEST_DEADLINE_MS = 30_000
+// Time for closed connections to be released before fds and RSS are read again.
+const SETTLE_MS = 2_000
+
+const startedAt = new Date().toISOString()
+const logDir = `${import.meta.dir}/results/logs/soak-${startedAt.replaceAll(':', '-')}`
+
+interface Tally {
+  byOutcome: Record<Outcome, number>
+  byScenario: Map<string, Record<Outcome, number>>
+  unclearExamples: string[]
+}
+
+const emptyCounts = (): Record<Outcome, number> => ({ success: 0, 'clear-error': 0, aborted: 0, unclear: 0 })
+
+/** `CLIENTS` loops sending drawn scenarios until `untilMs`; each request ends within its deadline. */
+async function drive(url: string, untilMs: number, tally: Tally): Promise<void> {
+  const loop = async () => {
+    while (Date.now() < untilMs) {
+      const scenario = drawScenario()
+      const verdict: Verdict = await runScenario(url, scenario, EVENTS, REQUEST_DEADLINE_MS)
+      const name = scenarioName(scenario)
+      tally.byOutcome[verdict.outcome]++
+      const row = tally.byScenario.get(name) ?? emptyCounts()
+      row[verdict.outcome]++
+      tally.byScenario.set(name, row)
+      if (verdict.outcome === 'unclear' && tally.unclearExamples.length < 10) {
+        tally.unclearExamples.push(`${name}: ${verdict.detail}`)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: CLIENTS }, loop))
+}
+
+function snapshot(pid: number) {
+  const tree = processTree(pid)
+  return { processes: tree.length, rssMiB: rssMiB(tree), fds: openFds(tree) }
+}
+
+async function main(): Promise<number> {
+  if (!gatewayExists()) {
+    console.error(`SKIPPED: ${GATEWAY_ENTRY} does not exist yet; the soak needs the gateway.`)
+    return 1
+  }
+  const upstream = await startUpstream('soak-upstream', logDir, {
+    FAST_UPSTREAM_EVENTS: String(EVENTS),
+    FAST_UPSTREAM_DELAY_MS: '2',
+    FAST_UPSTREAM_STALL_MS: String(UPSTREAM_TIMEOUT_S * 2500),
+  })
+  const gateway = await startGateway('soak-gateway', upstream, workers, logDir, {
+    UPSTREAM_TIMEOUT: String(UPSTREAM_TIMEOUT_S),
+  })
+  const url = `${gateway.url}/v1/chat/completions`
+
+  // Warm-up first, so that connection pools are full before the baseline fds are read.
+  console.error(`Warm-up ${WARMUP_S} s, then soak ${seconds} s with ${CLIENTS} clients (gateway WORKERS=${workers})`)
+  const warmup: Tally = { byOutcome: emptyCounts(), byScenario: new Map(), unclearExamples: [] }
+  await drive(url, Date.now() + WARMUP_S * 1000, warmup)
+  await Bun.sleep(SETTLE_MS)
+  const before = snapshot(gateway.pid)
+
+  const tally: Tally = { byOutcome: emptyCounts(), byScenario: new Map(), unclearExamples: [] }
+  const sampler = sampleRss(gateway.pid)
+  const t0 = performance.now()
+  await drive(url, Date.now() + seconds * 1000, tally)
+  const elapsedS = (performance.now() - t0) / 1000
+  const peakMiB = sampler.stop()
+  await Bun.sleep(SETTLE_MS)
+  const after = snapshot(gateway.pid)
+
+  const total = Object.values(tally.byOutcome).reduce((a, b) => a + b, 0)
+  const unclear = tally.byOutcome.unclear + warmup.byOutcome.unclear
+  console.log(`\nSoak: ${total} requests in ${elapsedS.toFixed(1)} s (${(total / elapsedS).toFixed(0)}/s), ${CLIENTS} clients`)
+  console.log(`Outcomes: ${Object.entries(tally.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')}` +
+    (warmup.byOutcome.unclear ? ` (+ ${warmup.byOutcome.unclear} unclear during warm-up)` : ''))
+  console.log('\nBy scenario (success / clear-error / aborted / unclear):')
+  for (const [name, c] of [...tally.byScenario].sort(([a], [b]) => a.localeCompare(b))) {
+    console.log(`  ${name.padEnd(34)} ${[c.success, c['clear-error'], c.aborted, c.unclear].map((n) => String(n).padStart(6)).join(' ')}`)
+  }
+  for (const example of [...warmup.unclearExamples, ...tally.unclearExamples].slice(0, 10)) console.log(`  UNCLEAR ${example}`)
+  console.log(
+    `\nGateway (${after.processes} processes): RSS ${before.rssMiB.toFixed(0)} MiB after warm-up → ` +
+      `peak ${peakMiB.toFixed(0)} → ${after.rssMiB.toFixed(0)} MiB at the end`,
+  )
+  console.log(`Open fds: ${before.fds} after warm-up → ${after.fds} at the end`)
+  console.log(`\n${unclear === 0 ? 'PASS' : 'FAIL'}: ${unclear} unclear outcomes. Service logs: ${logDir}`)
+  return unclear === 0 ? 0 : 1
+}
+
+stopAllOnSignal()
+try {
+  process.exitCode = await main()
+} catch (e) {
+  console.error(e)
+  process.exitCode = 1
+} finally {
+  await stopAll()
+}

@@ -1,0 +1,138 @@
+// Starts the processes a benchmark needs, each on a free 127.0.0.1 port, waits until each
+// answers GET /health, and stops them all by PID (also when the run fails or is interrupted).
+
+import { existsSync, mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { processTree, startTime } from './measure-proc.ts'
+
+const BENCH_DIR = import.meta.dir
+export const GATEWAY_ENTRY = resolve(BENCH_DIR, '../src/main.ts')
+const HEALTH_DEADLINE_MS = 15_000
+// Above the gateway's default SHUTDOWN_GRACE_SECONDS (8), so it may finish its own shutdown.
+const STOP_GRACE_MS = 10_000
+
+export interface Service {
+  name: string
+  pid: number
+  port: number
+  url: string
+}
+
+const running = new Map<number, Bun.Subprocess>()
+
+/** A port that was free a moment ago. The child binds it right away, so a race is unlikely. */
+function freePort(): number {
+  const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
+  const port = probe.port!
+  probe.stop(true)
+  return port
+}
+
+async function spawnService(name: string, script: string, env: Record<string, string>, logDir: string) {
+  mkdirSync(logDir, { recursive: true })
+  const port = freePort()
+  const logFile = `${logDir}/${name}.log`
+  const child = Bun.spawn([process.execPath, script], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdout: Bun.file(logFile),
+    stderr: Bun.file(`${logDir}/${name}.err.log`),
+  })
+  running.set(child.pid, child)
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + HEALTH_DEADLINE_MS
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready (see ${logFile})`)
+    const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (healthy) return { name, pid: child.pid, port, url } satisfies Service
+    await Bun.sleep(50)
+  }
+  throw new Error(`${name} did not answer ${url}/health within ${HEALTH_DEADLINE_MS} ms (see ${logFile})`)
+}
+
+/** The fast mock upstream; `env` may set FAST_UPSTREAM_EVENTS, _DELAY_MS and _STALL_MS. */
+export function startUpstream(name: string, logDir: string, env: Record<string, string> = {}) {
+  return spawnService(name, `${BENCH_DIR}/fast-upstream.ts`, env, logDir)
+}
+
+function messagesUrl(upstream: Service): string {
+  return `${upstream.url}/v1/messages`
+}
+
+/**
+ * The bare pass-through. It may hold 4,096 upstream fetches at once instead of Bun's default
+ * 256, so that it is a true floor when 1,000 streams are open.
+ */
+export function startBare(name: string, upstream: Service, logDir: string) {
+  return spawnService(name, `${BENCH_DIR}/bare-proxy.ts`, {
+    UPSTREAM_API_URL: messagesUrl(upstream),
+    UPSTREAM_API_KEY: 'bench-upstream',
+    BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
+  }, logDir)
+}
+
+export function gatewayExists(): boolean {
+  return existsSync(GATEWAY_ENTRY)
+}
+
+/** The gateway exactly as it would be deployed: only the env a deployment sets. */
+export function startGateway(
+  name: string,
+  upstream: Service,
+  workers: number,
+  logDir: string,
+  env: Record<string, string> = {},
+) {
+  return spawnService(name, GATEWAY_ENTRY, {
+    WORKERS: String(workers),
+    UPSTREAM_API_URL: messagesUrl(upstream),
+    UPSTREAM_API_KEY: 'bench-upstream',
+    ALLOWED_API_KEYS: 'sk-bench',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    ...env,
+  }, logDir)
+}
+
+export function stop(service: Service): Promise<void> {
+  return stopPid(service.pid)
+}
+
+/**
+ * SIGTERM to the service, then SIGKILL to whatever of its tree (e.g. gateway workers) is still
+ * alive after a grace period. The tree is collected before the signal, while it is intact, with
+ * start times, so that a PID reused by an unrelated process in the meantime is left alone.
+ */
+async function stopPid(root: number): Promise<void> {
+  const child = running.get(root)
+  if (!child) return
+  const tree = processTree(root).map((pid) => ({ pid, started: startTime(pid) }))
+  child.kill('SIGTERM')
+  await Promise.race([child.exited, Bun.sleep(STOP_GRACE_MS)])
+  for (const { pid, started } of tree) {
+    if (started === undefined || startTime(pid) !== started) continue
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // it exited between the check and the signal
+    }
+  }
+  await child.exited
+  running.delete(root)
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running.keys()].map(stopPid))
+}
+
+/** Stops every service on SIGINT/SIGTERM too, so an interrupted run leaves nothing behind. */
+export function stopAllOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      console.error(`\n${signal}: stopping all services`)
+      void stopAll().finally(() => process.exit(130))
+    })
+  }
+}
