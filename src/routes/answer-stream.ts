@@ -2,14 +2,22 @@ import type { StreamEvent } from '../anthropic/stream-events.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
-import { type SseEvent, SseDecoderStream } from '../stream/sse-decoder.ts'
+import { createSseDecoder, type SseDecoder, type SseEvent } from '../stream/sse-decoder.ts'
 import { type FaultBox, watchUpstreamBody } from '../stream/watch-upstream-body.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 
 export type StreamSettings = { idleTimeoutSeconds: number; heartbeatMs: number; maxEventSize: number }
 
-export type OpenedStream = { events: ReadableStream<SseEvent>; first: StreamEvent; fault: FaultBox }
+export type OpenedStream = {
+  /** The rest of the upstream body, after what was read to find the first event. */
+  body: ReadableStream<Uint8Array>
+  decoder: SseDecoder
+  first: StreamEvent
+  /** Events that came in the same read as the first. */
+  pending: SseEvent[]
+  fault: FaultBox
+}
 
 const parseEvent = (sse: SseEvent): StreamEvent => {
   try {
@@ -33,32 +41,26 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
     throw upstreamBadResponse(`a ${type || 'untyped'} body where an event stream was expected`)
   }
   const fault: FaultBox = { current: undefined }
-  const events = watchUpstreamBody({
-    body: reply.response.body,
-    idleTimeoutSeconds: settings.idleTimeoutSeconds,
-    abortUpstream: reply.abort,
-    fault,
-  })
-    // One streaming UTF-8 decoder per stream: a character split across reads survives.
-    .pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
-    .pipeThrough(
-      new SseDecoderStream({
-        maxEventSize: settings.maxEventSize,
-        onFault: (error) => {
-          fault.current ??= upstreamBadResponse(error.message)
-        },
-      }),
-    )
-  const reader = events.getReader()
+  const body = watchUpstreamBody({ body: reply.response.body, idleTimeoutSeconds: settings.idleTimeoutSeconds, abortUpstream: reply.abort, fault })
+  const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
+  const reader = body.getReader()
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) throw fault.current ?? upstreamBadResponse('an event stream with no events')
-      const event = parseEvent(value)
-      if (event.type === 'ping') continue
-      if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
-      reader.releaseLock()
-      return { events, first: event, fault }
+      let events: SseEvent[]
+      try {
+        events = decoder.decode(value)
+      } catch (error) {
+        throw upstreamBadResponse((error as Error).message)
+      }
+      for (let i = 0; i < events.length; i++) {
+        const event = parseEvent(events[i] as SseEvent)
+        if (event.type === 'ping') continue
+        if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
+        reader.releaseLock()
+        return { body, decoder, first: event, pending: events.slice(i + 1), fault }
+      }
     }
   } catch (error) {
     reader.cancel().catch(() => {})
@@ -93,11 +95,13 @@ export const toChunkStream = ({
     terminal,
     includeUsage: plan.includeUsage,
     heartbeatMs,
+    decoder: opened.decoder,
     first: opened.first,
+    pending: opened.pending,
     upstreamFault: () => opened.fault.current,
     onEnd,
   })
-  return { mapper, frames: opened.events.pipeThrough(mapper) }
+  return { mapper, frames: opened.body.pipeThrough(mapper) }
 }
 
 export const completionIdOf = (first: StreamEvent, fallback: string) =>

@@ -132,7 +132,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
       return openUpstreamStream(reply, deps.stream)
     },
     (stream) => {
-      stream.events.cancel().catch(() => {})
+      stream.body.cancel().catch(() => {})
     },
   )
   const first = opened[0] as (typeof opened)[number]
@@ -161,7 +161,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
     return frames
   })
   const frames = terminal
-    ? (choices[0] as ReadableStream<string>)
+    ? (choices[0] as ReadableStream<Uint8Array>)
     : mergeChoiceStreams({
         streams: choices,
         usageFrame: () =>
@@ -173,5 +173,5 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
         firstError: () => outcomes.find((outcome) => outcome.error)?.error,
       })
   log.markFirstByte()
-  return new Response(frames.pipeThrough(new TextEncoderStream()), { headers: { ...SSE_HEADERS, ...headers } })
+  return new Response(frames, { headers: { ...SSE_HEADERS, ...headers } })
 }

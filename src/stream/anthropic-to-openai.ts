@@ -7,7 +7,8 @@ import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
-import type { SseEvent } from './sse-decoder.ts'
+import { readRawDelta } from './raw-delta.ts'
+import type { SseDecoder, SseEvent } from './sse-decoder.ts'
 
 export type StreamOutcome = {
   finishReason: FinishReason | undefined
@@ -25,27 +26,32 @@ export type AnthropicToOpenAIOptions = {
   terminal: boolean
   includeUsage: boolean
   heartbeatMs: number
+  /** The decoder that already read the first event, with its state (a half line, half a character). */
+  decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
   first: StreamEvent | undefined
-  /** A fault found before this stage (a cut, a timeout, an oversized event). */
+  /** Events that arrived in the same read as the first one. */
+  pending: readonly SseEvent[]
+  /** A fault found while reading the upstream body (a cut, a timeout). */
   upstreamFault: () => OpenAIError | undefined
   onEnd: (outcome: StreamOutcome) => void
 }
 
 type BlockKind = 'text' | 'tool' | 'json' | 'thinking' | 'other'
 
-const contentDelta = (text: string) => `{"content":${JSON.stringify(text)}}`
+const encoder = new TextEncoder()
 
 /**
- * Anthropic SSE events → OpenAI chunk frames (wire doc §3). The role chunk is written first; a
- * finish_reason only after `message_stop`, so a cut stream ends in an error chunk, never a false stop.
+ * Anthropic SSE bytes → OpenAI chunk bytes (wire doc §3), one stage: decode, parse and map each
+ * read, then write its frames as one chunk. The role chunk comes first; a finish_reason only after
+ * `message_stop`, so a cut stream ends in an error chunk, never a false stop.
  */
-export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
+export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Array> {
   /** Ends the stream now with this error chunk (drain deadline); no-op once it has ended. */
   readonly abortWith: (error: OpenAIError) => void
 
   constructor(options: AnthropicToOpenAIOptions) {
-    const { frames, jsonTool, terminal, includeUsage } = options
+    const { frames, jsonTool, terminal, includeUsage, decoder } = options
     const blocks: BlockKind[] = []
     /** Tool-call index per block index: tool calls count from 0 in the order they start. */
     const toolIndex: number[] = []
@@ -56,7 +62,18 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
     let stopExplanation: string | undefined
     let ended = false
     let heartbeat: ReturnType<typeof setTimeout> | undefined
-    let ctrl: TransformStreamDefaultController<string>
+    let ctrl: TransformStreamDefaultController<Uint8Array>
+    /** Frames of the read being processed, written as one chunk at its end. */
+    let out = ''
+
+    const emit = (frame: string) => {
+      out += frame
+    }
+    const flushOut = () => {
+      if (out === '') return
+      ctrl.enqueue(encoder.encode(out))
+      out = ''
+    }
 
     const mergeUsage = (next: Usage | undefined | null) => {
       if (!next) return
@@ -80,28 +97,43 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
 
     const fail = (error: OpenAIError) => {
       if (ended) return
-      ctrl.enqueue(terminal ? errorFrame(error) + DONE_FRAME : errorFrame(error))
+      emit(terminal ? errorFrame(error) + DONE_FRAME : errorFrame(error))
       end(undefined, error)
+      flushOut()
       ctrl.terminate()
     }
 
     const finish = () => {
       const reason = toOpenAIFinishReason({ stopReason, jsonTool })
-      if (reason === 'content_filter') {
-        ctrl.enqueue(frames.delta(`{"refusal":${JSON.stringify(stopExplanation ?? REFUSAL_FALLBACK)}}`))
-      }
-      let out = frames.finish(reason)
-      if (terminal && includeUsage) out += frames.usage(toOpenAIUsage(usage))
-      if (terminal) out += DONE_FRAME
-      ctrl.enqueue(out)
+      if (reason === 'content_filter') emit(frames.delta(`{"refusal":${JSON.stringify(stopExplanation ?? REFUSAL_FALLBACK)}}`))
+      emit(frames.finish(reason))
+      if (terminal && includeUsage) emit(frames.usage(toOpenAIUsage(usage)))
+      if (terminal) emit(DONE_FRAME)
       end(reason, undefined)
+    }
+
+    /** A delta's payload, as the JSON literal of its string. */
+    const onText = (literal: string) => {
+      if (literal !== '""') emit(frames.delta(`{"content":${literal}}`))
+    }
+    const onThinking = (literal: string) => {
+      if (literal !== '""') emit(frames.delta(`{"reasoning_content":${literal}}`))
+    }
+    const onArguments = (index: number, literal: string) => {
+      if (literal === '""') return
+      const kind = blocks[index]
+      if (kind === 'json') emit(frames.delta(`{"content":${literal}}`))
+      else if (kind === 'tool') {
+        toolHasArguments[index] = true
+        emit(frames.delta(`{"tool_calls":[{"index":${toolIndex[index]},"function":{"arguments":${literal}}}]}`))
+      }
     }
 
     const onBlockStart = (index: number, block: Extract<StreamEvent, { type: 'content_block_start' }>['content_block']) => {
       switch (block.type) {
         case 'text':
           blocks[index] = 'text'
-          if (block.text) ctrl.enqueue(frames.delta(contentDelta(block.text)))
+          if (block.text) onText(JSON.stringify(block.text))
           return
         case 'tool_use': {
           if (jsonTool && block.name === JSON_TOOL_NAME) {
@@ -112,7 +144,7 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
           const k = toolCount++
           toolIndex[index] = k
           toolHasArguments[index] = false
-          ctrl.enqueue(
+          emit(
             frames.delta(
               `{"tool_calls":[{"index":${k},"id":${JSON.stringify(block.id)},"type":"function","function":{"name":${JSON.stringify(block.name)},"arguments":""}}]}`,
             ),
@@ -121,11 +153,11 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
         }
         case 'thinking':
           blocks[index] = 'thinking'
-          if (block.thinking) ctrl.enqueue(frames.delta(`{"reasoning_content":${JSON.stringify(block.thinking)}}`))
+          if (block.thinking) onThinking(JSON.stringify(block.thinking))
           return
         case 'redacted_thinking':
           blocks[index] = 'other'
-          ctrl.enqueue(frames.delta(`{"thinking_blocks":[{"type":"redacted_thinking","data":${JSON.stringify(block.data)}}]}`))
+          emit(frames.delta(`{"thinking_blocks":[{"type":"redacted_thinking","data":${JSON.stringify(block.data)}}]}`))
           return
         default:
           // Server tool blocks run upstream: nothing for the client to call.
@@ -137,25 +169,13 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
       const delta = event.delta
       switch (delta.type) {
         case 'text_delta':
-          if (delta.text) ctrl.enqueue(frames.delta(contentDelta(delta.text)))
-          return
-        case 'input_json_delta': {
-          if (!delta.partial_json) return
-          const kind = blocks[event.index]
-          if (kind === 'json') ctrl.enqueue(frames.delta(contentDelta(delta.partial_json)))
-          else if (kind === 'tool') {
-            toolHasArguments[event.index] = true
-            ctrl.enqueue(
-              frames.delta(`{"tool_calls":[{"index":${toolIndex[event.index]},"function":{"arguments":${JSON.stringify(delta.partial_json)}}}]}`),
-            )
-          }
-          return
-        }
+          return onText(JSON.stringify(delta.text))
+        case 'input_json_delta':
+          return onArguments(event.index, JSON.stringify(delta.partial_json))
         case 'thinking_delta':
-          if (delta.thinking) ctrl.enqueue(frames.delta(`{"reasoning_content":${JSON.stringify(delta.thinking)}}`))
-          return
+          return onThinking(JSON.stringify(delta.thinking))
         case 'signature_delta':
-          ctrl.enqueue(frames.delta(`{"thinking_blocks":[{"type":"thinking","thinking":"","signature":${JSON.stringify(delta.signature)}}]}`))
+          emit(frames.delta(`{"thinking_blocks":[{"type":"thinking","thinking":"","signature":${JSON.stringify(delta.signature)}}]}`))
           return
         case 'citations_delta':
           return
@@ -175,7 +195,7 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
           return onDelta(event)
         case 'content_block_stop':
           if (blocks[event.index] === 'tool' && !toolHasArguments[event.index]) {
-            ctrl.enqueue(frames.delta(`{"tool_calls":[{"index":${toolIndex[event.index]},"function":{"arguments":"{}"}}]}`))
+            emit(frames.delta(`{"tool_calls":[{"index":${toolIndex[event.index]},"function":{"arguments":"{}"}}]}`))
           }
           return
         case 'message_delta':
@@ -186,7 +206,7 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
         case 'message_stop':
           return finish()
         case 'ping':
-          ctrl.enqueue(PING_FRAME)
+          emit(PING_FRAME)
           return
         case 'error':
           return fail(toOpenAIErrorFromEvent(event.error))
@@ -196,7 +216,13 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
     }
 
     const onSseEvent = (sse: SseEvent) => {
-      if (ended) return
+      const raw = readRawDelta(sse.data)
+      if (raw) {
+        if (raw.type === 'text_delta') onText(raw.literal)
+        else if (raw.type === 'thinking_delta') onThinking(raw.literal)
+        else onArguments(raw.index, raw.literal)
+        return
+      }
       let event: StreamEvent
       try {
         event = JSON.parse(sse.data)
@@ -207,31 +233,53 @@ export class AnthropicToOpenAIStream extends TransformStream<SseEvent, string> {
       onEvent(event)
     }
 
+    const onEvents = (events: readonly SseEvent[]) => {
+      for (let i = 0; i < events.length && !ended; i++) onSseEvent(events[i] as SseEvent)
+    }
+
     const beat = () => {
       if (ended) return
-      ctrl.enqueue(KEEP_ALIVE_FRAME)
+      emit(KEEP_ALIVE_FRAME)
+      flushOut()
       heartbeat?.refresh()
     }
 
     super({
       start(controller) {
         ctrl = controller
-        controller.enqueue(frames.delta('{"role":"assistant","content":""}'))
+        emit(frames.delta('{"role":"assistant","content":""}'))
         if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
         if (options.first) onEvent(options.first)
+        onEvents(options.pending)
+        flushOut()
       },
-      transform(sse) {
+      transform(bytes) {
+        if (ended) return
         heartbeat?.refresh()
-        onSseEvent(sse)
+        let events: readonly SseEvent[]
+        try {
+          events = decoder.decode(bytes)
+        } catch (error) {
+          return fail(upstreamBadResponse((error as Error).message))
+        }
+        onEvents(events)
+        flushOut()
       },
       flush() {
+        if (ended) return
+        try {
+          onEvents(decoder.end() ?? [])
+        } catch {
+          // a half event at the end is discarded either way
+        }
         if (!ended) fail(options.upstreamFault() ?? streamIncomplete())
+        flushOut()
       },
       // Called when the client goes away (WHATWG Streams `transformer.cancel`, Bun ≥ 1.2; not in bun-types yet).
       cancel() {
         end(undefined, clientClosed())
       },
-    } as Transformer<SseEvent, string>)
+    } as Transformer<Uint8Array, Uint8Array>)
     this.abortWith = fail
   }
 }

@@ -2,6 +2,8 @@ import type { OpenAIError } from '../errors/openai-error.ts'
 import type { CompletionUsage } from '../openai/response-schema.ts'
 import { DONE_FRAME } from './chunk-frames.ts'
 
+const encoder = new TextEncoder()
+
 /**
  * The n choice streams of one request (n > 1) as one: frames interleave as they arrive, the first
  * error ends all of them, and one `[DONE]` follows the last, after the summed usage chunk if asked.
@@ -12,18 +14,18 @@ export const mergeChoiceStreams = ({
   usageFrame,
   firstError,
 }: {
-  streams: readonly ReadableStream<string>[]
+  streams: readonly ReadableStream<Uint8Array>[]
   /** The usage chunk to write before `[DONE]`, or '' (called once all streams ended). */
   usageFrame: () => string
   /** An error one of the streams ended in (its frame was already written). */
   firstError: () => OpenAIError | undefined
-}): ReadableStream<string> => {
+}): ReadableStream<Uint8Array> => {
   const readers = streams.map((stream) => stream.getReader())
   let waiting: (() => void)[] = []
   let closed = false
   const cancelAll = (reason?: unknown) => Promise.all(readers.map((reader) => reader.cancel(reason).catch(() => {})))
 
-  return new ReadableStream<string>({
+  return new ReadableStream<Uint8Array>({
     start(controller) {
       const pump = async (reader: (typeof readers)[number]) => {
         for (;;) {
@@ -34,7 +36,7 @@ export const mergeChoiceStreams = ({
           controller.enqueue(value)
           if (firstError()) {
             closed = true
-            controller.enqueue(DONE_FRAME)
+            controller.enqueue(encoder.encode(DONE_FRAME))
             controller.close()
             await cancelAll()
             return
@@ -45,7 +47,7 @@ export const mergeChoiceStreams = ({
         () => {
           if (closed) return
           closed = true
-          controller.enqueue(usageFrame() + DONE_FRAME)
+          controller.enqueue(encoder.encode(usageFrame() + DONE_FRAME))
           controller.close()
         },
         (error: unknown) => {

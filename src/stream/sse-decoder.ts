@@ -34,6 +34,16 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
 
   const processLine = (line: string) => {
     if (line.length === 0) return dispatch()
+    // Nearly every line is "data: …" or "event: …": take those without the general field parse.
+    if (line.startsWith('data: ')) {
+      const value = line.slice(6)
+      data = data === undefined ? value : `${data}\n${value}`
+      return
+    }
+    if (line.startsWith('event: ')) {
+      eventName = line.slice(7)
+      return
+    }
     const colon = line.indexOf(':')
     if (colon === 0) return // comment
     const field = colon < 0 ? line : line.slice(0, colon)
@@ -84,25 +94,29 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
   return { feed, end }
 }
 
-/** Decoded text in, SSE events out. A parse fault is reported to `onFault`, and the stream ends. */
-export class SseDecoderStream extends TransformStream<string, SseEvent> {
-  constructor({ maxEventSize, onFault }: { maxEventSize: number; onFault: (error: Error) => void }) {
-    let parser: ReturnType<typeof createSseParser>
-    super({
-      start(controller) {
-        parser = createSseParser({ onEvent: (event) => controller.enqueue(event), maxEventSize })
-      },
-      transform(chunk, controller) {
-        try {
-          parser.feed(chunk)
-        } catch (error) {
-          onFault(error as Error)
-          controller.terminate()
-        }
-      },
-      flush() {
-        parser.end()
-      },
-    })
+/**
+ * Upstream bytes in, SSE events out: one streaming UTF-8 decoder (a character split across reads
+ * survives; bad bytes become U+FFFD) feeding one parser. `decode` returns the events a read
+ * completed, in an array that is reused by the next call.
+ */
+export const createSseDecoder = ({ maxEventSize }: { maxEventSize: number }) => {
+  const decoder = new TextDecoder()
+  const events: SseEvent[] = []
+  const parser = createSseParser({ onEvent: (event) => events.push(event), maxEventSize })
+  return {
+    decode(bytes: Uint8Array): SseEvent[] {
+      events.length = 0
+      parser.feed(decoder.decode(bytes, { stream: true }))
+      return events
+    },
+    /** The events a final flush of the decoder completes; a half event left after them is discarded. */
+    end(): SseEvent[] {
+      events.length = 0
+      parser.feed(decoder.decode())
+      parser.end()
+      return events
+    },
   }
 }
+
+export type SseDecoder = ReturnType<typeof createSseDecoder>

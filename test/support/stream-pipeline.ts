@@ -52,8 +52,7 @@ export const runStream = async (
       outcome = o
     },
   })
-  let text = ''
-  for await (const frame of frames) text += frame
+  const text = await new Response(frames).text()
   return { text, outcome }
 }
 

@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'bun:test'
+import { readRawDelta } from '../../src/stream/raw-delta.ts'
+import { fixtureText } from '../support/fixtures.ts'
+
+describe('raw delta fast path', () => {
+  test.each([
+    ['{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\" \\u00e9"}}', { index: 0, type: 'text_delta', literal: '"Hi \\"you\\" \\u00e9"' }],
+    ['{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}  }   ', { index: 12, type: 'input_json_delta', literal: '"{\\"a\\":"' }],
+    ['{"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":""}}', { index: 1, type: 'thinking_delta', literal: '""' }],
+  ])('%s', (data, expected) => {
+    expect(readRawDelta(data)).toEqual(expected as never)
+  })
+
+  test.each([
+    ['another key order', '{"index":0,"type":"content_block_delta","delta":{"type":"text_delta","text":"x"}}'],
+    ['an extra field after the text', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x","y":1}}'],
+    ['an extra field after the delta', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"},"y":1}'],
+    ['a raw control character', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\nb"}}'],
+    ['an unterminated string', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"abc'],
+    ['no index', '{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"x"}}'],
+    ['another delta type', '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"x"}}'],
+  ])('falls back on %s', (_name, data) => {
+    expect(readRawDelta(data)).toBeUndefined()
+  })
+
+  test('every literal it takes from recorded streams parses to the same string JSON.parse gives', () => {
+    const datas = ['text.sse', 'tool-use.sse', 'thinking-tool.sse', 'parallel-tools.sse']
+      .flatMap((file) => fixtureText(`anthropic/${file}`).split('\n'))
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => line.slice(6))
+    let taken = 0
+    for (const data of datas) {
+      const raw = readRawDelta(data)
+      if (!raw) continue
+      taken++
+      const delta = JSON.parse(data).delta
+      expect(JSON.parse(raw.literal)).toBe(delta.text ?? delta.partial_json ?? delta.thinking)
+    }
+    expect(taken).toBeGreaterThan(20)
+  })
+})
