@@ -40,9 +40,12 @@ const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adj
  * CORS only when CORS_ORIGINS is set, with every option explicit: the plugin's defaults reflect
  * any origin with credentials. `*` never goes with credentials; a list is matched exactly.
  */
-const corsPlugin = (origins: readonly string[]) =>
-  cors({
-    origin: origins.includes('*') ? '*' : [...origins],
+const corsPlugin = (origins: readonly string[]) => {
+  // A function, not the list: the plugin's own list match also accepts an origin with another
+  // scheme, or names like "constructor" (@elysiajs/cors 1.4.2).
+  const allowed = new Set(origins)
+  return cors({
+    origin: allowed.has('*') ? '*' : (request) => allowed.has(request.headers.get('origin') ?? ''),
     credentials: false,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'anthropic-version', 'anthropic-beta'],
@@ -50,6 +53,7 @@ const corsPlugin = (origins: readonly string[]) =>
     maxAge: 600,
     preflight: true,
   })
+}
 
 /** cors → request id and log → errors → auth → routes, in that order. */
 export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000 }: AppDeps) => {

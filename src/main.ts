@@ -24,9 +24,15 @@ const crashes: number[] = []
 let stopping = false
 let exitCode = 0
 
+/**
+ * Bun's fetch holds at most 256 requests at once by default and queues the rest: a gateway with
+ * more open streams than that would stall them. An operator's own value wins.
+ */
+const WORKER_ENV = { BUN_CONFIG_MAX_HTTP_REQUESTS: '16384', ...process.env }
+
 const spawnWorker = (slot: number, delayMs: number) => {
   const proc = Bun.spawn([process.execPath, WORKER], {
-    env: process.env,
+    env: WORKER_ENV,
     stdio: ['ignore', 'inherit', 'inherit'],
     ...(metricsServer ? { ipc: (message: unknown, child: { pid: number }) => metricsServer.onWorkerMessage(child.pid, message) } : {}),
     onExit(_proc, code, signal) {

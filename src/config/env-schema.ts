@@ -237,8 +237,21 @@ export const ENV_VARS = {
   }),
   corsOrigins: envVar({
     name: 'CORS_ORIGINS',
-    description: '* or comma-separated exact origins; unset means no CORS headers',
-    parse: parseList,
+    description: '* or comma-separated exact origins (scheme://host[:port]); unset means no CORS headers',
+    parse: (raw) => {
+      const origins = parseList(raw)
+      for (const origin of origins) {
+        if (origin === '*') continue
+        let parsed: URL | undefined
+        try {
+          parsed = new URL(origin)
+        } catch {
+          // reported below
+        }
+        if (!parsed || parsed.origin !== origin) fail(`"${origin}" is not an origin like https://app.example.com (scheme, host, optional port, nothing else)`)
+      }
+      return origins
+    },
   }),
   upstreamProxyUrl: envVar({
     name: 'UPSTREAM_PROXY_URL',

@@ -42,8 +42,8 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
 
 /** Reads a body of unknown length, counting as it goes, so a chunked flood never buffers past the limit. */
 const readCapped = async (request: Request, limit: number): Promise<Uint8Array> => {
-  const declared = Number(request.headers.get('content-length'))
-  if (Number.isInteger(declared) && declared >= 0) return new Uint8Array(await request.arrayBuffer())
+  // A declared length was checked against the limit on arrival; a chunked body is counted here.
+  if (request.headers.get('content-length') !== null) return new Uint8Array(await request.arrayBuffer())
   if (!request.body) return new Uint8Array()
   const chunks: Uint8Array[] = []
   let size = 0

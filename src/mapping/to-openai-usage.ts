@@ -23,6 +23,7 @@ export const toOpenAIUsage = (usage: Usage): CompletionUsage => {
 
 /** Sums the usage of the n answers of one request. */
 export const sumUsage = (all: readonly CompletionUsage[]): CompletionUsage => {
+  if (all.length === 1) return all[0] as CompletionUsage
   const sum = (pick: (usage: CompletionUsage) => number) => all.reduce((total, usage) => total + pick(usage), 0)
   const result: CompletionUsage = {
     prompt_tokens: sum((u) => u.prompt_tokens),

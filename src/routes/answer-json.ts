@@ -1,20 +1,27 @@
 import type { Message } from '../anthropic/response-schema.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { toOpenAIResponse } from '../mapping/to-openai-response.ts'
-import { type FaultBox, watchUpstreamBody } from '../stream/watch-upstream-body.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { upstreamBadResponse } from '../upstream/upstream-error.ts'
+import { streamIncomplete, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 
 const isMessage = (value: unknown): value is Message =>
   typeof value === 'object' && value !== null && Array.isArray((value as Message).content) && typeof (value as Message).id === 'string'
 
-/** Reads one whole upstream Message (idle clock still running) and checks its shape. */
+/** Reads one whole upstream Message (UPSTREAM_TIMEOUT still applies) and checks its shape. */
 export const readUpstreamMessage = async (reply: UpstreamReply, idleTimeoutSeconds: number): Promise<Message> => {
-  if (!reply.response.body) throw upstreamBadResponse('an empty body')
-  const fault: FaultBox = { current: undefined }
-  const body = watchUpstreamBody({ body: reply.response.body, idleTimeoutSeconds, abortUpstream: reply.abort, fault })
-  const text = await new Response(body).text()
-  if (fault.current) throw fault.current
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    reply.abort(upstreamTimeout(idleTimeoutSeconds))
+  }, idleTimeoutSeconds * 1000)
+  let text: string
+  try {
+    text = await reply.response.text()
+  } catch {
+    throw timedOut ? upstreamTimeout(idleTimeoutSeconds) : streamIncomplete()
+  } finally {
+    clearTimeout(timer)
+  }
   let message: unknown
   try {
     message = JSON.parse(text)

@@ -106,6 +106,9 @@ export const createUpstreamClient = (
       if (signal.aborted) throw clientClosed()
       const attemptController = new AbortController()
       const abort = (reason: OpenAIError) => attemptController.abort(reason)
+      // Cheaper than AbortSignal.any per request; it stays for the body, so a hang-up aborts it too.
+      const onClientAbort = () => attemptController.abort(clientClosed())
+      signal.addEventListener('abort', onClientAbort, { once: true })
       const remaining = deadline - performance.now()
       let timedOut = false
       const timer = setTimeout(() => {
@@ -114,9 +117,10 @@ export const createUpstreamClient = (
       }, remaining)
       let response: Response
       try {
-        response = await fetchImpl(url, { ...attemptInit, body, signal: AbortSignal.any([signal, attemptController.signal]) })
+        response = await fetchImpl(url, { ...attemptInit, body, signal: attemptController.signal })
       } catch (error) {
         clearTimeout(timer)
+        signal.removeEventListener('abort', onClientAbort)
         if (signal.aborted) throw clientClosed()
         if (timedOut) throw upstreamTimeout(config.upstreamTimeoutSeconds)
         const failure = upstreamUnreachable(describeFailure(error))
@@ -133,6 +137,7 @@ export const createUpstreamClient = (
       const delay = retryable
         ? nextDelayMs({ attempt, requested: retryAfterMs(response.headers, Date.now()), remainingMs: deadline - performance.now(), random })
         : undefined
+      signal.removeEventListener('abort', onClientAbort)
       if (delay === undefined) {
         error.upstreamRequestId = requestId
         throw error

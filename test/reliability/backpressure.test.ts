@@ -17,11 +17,13 @@ import {
 
 /**
  * bp-1 (reliability doc §9, fact B10): a client that stops reading must push back through the
- * gateway to the upstream socket. Bare Bun stalls the upstream after 9.1 MiB (kernel buffers).
+ * gateway to the upstream socket. Bare Bun stalls the upstream after 9.1 MiB (kernel buffers)
+ * in the doc's run, and after 9.8–13 MiB in ours on this kind of machine: the bound is twice the
+ * larger figure, so the test fails on a transform that buffers, not on a busy kernel.
  */
 
 const FLOOD_BYTES = 200 * MiB
-const BARE_FIGURE = 9.1 * MiB
+const BARE_FIGURE = 13 * MiB
 // 16 events of 4 KiB of text per write: about 64 KiB per chunk.
 const EVENTS_PER_WRITE = textDelta('x'.repeat(4096)).repeat(16)
 
@@ -47,7 +49,7 @@ afterAll(async () => {
 })
 
 describe('bp-1: a paused client slows the upstream', () => {
-  test('after 3 s: upstream bytes ≤ 2 × 9.1 MiB, worker RSS growth ≤ 32 MB; closing the client closes the upstream ≤ 1 s', async () => {
+  test('after 3 s: upstream bytes ≤ 2 × the bare figure, worker RSS growth ≤ 32 MB; closing the client closes the upstream ≤ 1 s', async () => {
     // The first stream warms the worker (and shows that a reading client gets the flood at full speed).
     const warm = await rawClient(gateway.port)
     await warm.write(httpRequest({ headers: AUTH, body: chatBody('warm', { stream: true }) }))
@@ -59,8 +61,8 @@ describe('bp-1: a paused client slows the upstream', () => {
     // The client never reads (as in the bare measurement, fact B10): paused before the first byte.
     const client = await rawClient(gateway.port)
     client.pause()
-    await client.write(httpRequest({ headers: AUTH, body: chatBody('paused', { stream: true }) }))
-    const conn = await upstream.waitForRequest('paused')
+    await client.write(httpRequest({ headers: AUTH, body: chatBody('paused-client-1', { stream: true }) }))
+    const conn = await upstream.waitForRequest('paused-client-1')
 
     let peakRss = before.rss
     const samples: number[] = []
