@@ -1,22 +1,22 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
+import type { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { createSseDecoder, type SseDecoder, type SseEvent } from '../stream/sse-decoder.ts'
-import { type FaultBox, watchUpstreamBody } from '../stream/watch-upstream-body.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
+import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 
 export type StreamSettings = { idleTimeoutSeconds: number; heartbeatMs: number; maxEventSize: number }
 
 export type OpenedStream = {
+  reply: UpstreamReply
   /** The rest of the upstream body, after what was read to find the first event. */
   body: ReadableStream<Uint8Array>
   decoder: SseDecoder
   first: StreamEvent
   /** Events that came in the same read as the first. */
   pending: SseEvent[]
-  fault: FaultBox
 }
 
 const parseEvent = (sse: SseEvent): StreamEvent => {
@@ -32,25 +32,35 @@ const parseEvent = (sse: SseEvent): StreamEvent => {
 /**
  * Opens the upstream event stream and reads up to its first event that is not a ping, before any
  * byte goes to the client: an `error` event, a timeout or an empty stream there is still a real
- * HTTP error, never a 200 that fails later.
+ * HTTP error, never a 200 that fails later. Any byte resets the UPSTREAM_TIMEOUT clock.
  */
 export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamSettings): Promise<OpenedStream> => {
   const type = reply.response.headers.get('content-type') ?? ''
-  if (!type.startsWith('text/event-stream') || !reply.response.body) {
-    reply.response.body?.cancel().catch(() => {})
+  const body = reply.response.body
+  if (!type.startsWith('text/event-stream') || !body) {
+    body?.cancel().catch(() => {})
     throw upstreamBadResponse(`a ${type || 'untyped'} body where an event stream was expected`)
   }
-  const fault: FaultBox = { current: undefined }
-  const body = watchUpstreamBody({ body: reply.response.body, idleTimeoutSeconds: settings.idleTimeoutSeconds, abortUpstream: reply.abort, fault })
+  let timedOut: OpenAIError | undefined
+  const idle = setTimeout(() => {
+    timedOut = upstreamTimeout(settings.idleTimeoutSeconds)
+    reply.abort(timedOut)
+  }, settings.idleTimeoutSeconds * 1000)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
   const reader = body.getReader()
   try {
     for (;;) {
-      const { done, value } = await reader.read()
-      if (done) throw fault.current ?? upstreamBadResponse('an event stream with no events')
+      let read: Awaited<ReturnType<typeof reader.read>>
+      try {
+        read = await reader.read()
+      } catch {
+        throw timedOut ?? streamIncomplete()
+      }
+      if (read.done) throw upstreamBadResponse('an event stream with no events')
+      idle.refresh()
       let events: SseEvent[]
       try {
-        events = decoder.decode(value)
+        events = decoder.decode(read.value)
       } catch (error) {
         throw upstreamBadResponse((error as Error).message)
       }
@@ -59,16 +69,22 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
         if (event.type === 'ping') continue
         if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
         reader.releaseLock()
-        return { body, decoder, first: event, pending: events.slice(i + 1), fault }
+        return { reply, body, decoder, first: event, pending: events.slice(i + 1) }
       }
     }
   } catch (error) {
     reader.cancel().catch(() => {})
     throw error
+  } finally {
+    clearTimeout(idle)
   }
 }
 
-/** The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`. */
+/**
+ * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
+ * body piped into the transform. `preventAbort` keeps a failing upstream from erroring the
+ * transform, so the transform can still write the error chunk and `[DONE]`.
+ */
 export const toChunkStream = ({
   opened,
   plan,
@@ -76,7 +92,7 @@ export const toChunkStream = ({
   created,
   choiceIndex,
   terminal,
-  heartbeatMs,
+  settings,
   onEnd,
 }: {
   opened: OpenedStream
@@ -85,7 +101,7 @@ export const toChunkStream = ({
   created: number
   choiceIndex: number
   terminal: boolean
-  heartbeatMs: number
+  settings: StreamSettings
   onEnd: (outcome: StreamOutcome) => void
 }) => {
   const frames = createChunkFrames({ id, created, model: plan.requestedModel, choiceIndex, includeUsage: plan.includeUsage })
@@ -94,14 +110,16 @@ export const toChunkStream = ({
     jsonTool: plan.jsonTool,
     terminal,
     includeUsage: plan.includeUsage,
-    heartbeatMs,
+    heartbeatMs: settings.heartbeatMs,
+    idleTimeoutSeconds: settings.idleTimeoutSeconds,
+    abortUpstream: opened.reply.abort,
     decoder: opened.decoder,
     first: opened.first,
     pending: opened.pending,
-    upstreamFault: () => opened.fault.current,
     onEnd,
   })
-  return { mapper, frames: opened.body.pipeThrough(mapper) }
+  opened.body.pipeTo(mapper.writable, { preventAbort: true }).catch(() => mapper.abortWith(streamIncomplete()))
+  return { mapper, frames: mapper.readable }
 }
 
 export const completionIdOf = (first: StreamEvent, fallback: string) =>

@@ -148,7 +148,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
       created,
       choiceIndex,
       terminal,
-      heartbeatMs: deps.stream.heartbeatMs,
+      settings: deps.stream,
       onEnd: (outcome) => {
         deps.registry.delete(mapper)
         outcomes.push(outcome)

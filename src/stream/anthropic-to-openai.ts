@@ -5,7 +5,7 @@ import { JSON_TOOL_NAME } from '../mapping/to-anthropic-response-format.ts'
 import { isKnownStopReason, REFUSAL_FALLBACK, toOpenAIFinishReason } from '../mapping/to-openai-finish-reason.ts'
 import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
-import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
+import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { readRawDelta } from './raw-delta.ts'
 import type { SseDecoder, SseEvent } from './sse-decoder.ts'
@@ -26,14 +26,15 @@ export type AnthropicToOpenAIOptions = {
   terminal: boolean
   includeUsage: boolean
   heartbeatMs: number
+  /** Upstream silence that ends the stream with `upstream_timeout` (any byte resets the clock). */
+  idleTimeoutSeconds: number
+  abortUpstream: (reason: OpenAIError) => void
   /** The decoder that already read the first event, with its state (a half line, half a character). */
   decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
   first: StreamEvent | undefined
   /** Events that arrived in the same read as the first one. */
   pending: readonly SseEvent[]
-  /** A fault found while reading the upstream body (a cut, a timeout). */
-  upstreamFault: () => OpenAIError | undefined
   onEnd: (outcome: StreamOutcome) => void
 }
 
@@ -62,6 +63,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
     let stopExplanation: string | undefined
     let ended = false
     let heartbeat: ReturnType<typeof setTimeout> | undefined
+    let idle: ReturnType<typeof setTimeout> | undefined
     let ctrl: TransformStreamDefaultController<Uint8Array>
     /** Frames of the read being processed, written as one chunk at its end. */
     let out = ''
@@ -88,6 +90,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
       if (ended) return
       ended = true
       clearTimeout(heartbeat)
+      clearTimeout(idle)
       const unknownStopReason = finishReason && !isKnownStopReason(stopReason) ? String(stopReason) : undefined
       const outcome = { finishReason, usage: toOpenAIUsage(usage), error, unknownStopReason }
       // Not synchronously: the stream may end while it is still being constructed (a first event
@@ -237,6 +240,12 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
       for (let i = 0; i < events.length && !ended; i++) onSseEvent(events[i] as SseEvent)
     }
 
+    const timeOut = () => {
+      const error = upstreamTimeout(options.idleTimeoutSeconds)
+      fail(error)
+      options.abortUpstream(error)
+    }
+
     const beat = () => {
       if (ended) return
       emit(KEEP_ALIVE_FRAME)
@@ -249,6 +258,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
         ctrl = controller
         emit(frames.delta('{"role":"assistant","content":""}'))
         if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
+        idle = setTimeout(timeOut, options.idleTimeoutSeconds * 1000)
         if (options.first) onEvent(options.first)
         onEvents(options.pending)
         flushOut()
@@ -256,6 +266,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
       transform(bytes) {
         if (ended) return
         heartbeat?.refresh()
+        idle?.refresh()
         let events: readonly SseEvent[]
         try {
           events = decoder.decode(bytes)
@@ -272,7 +283,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
         } catch {
           // a half event at the end is discarded either way
         }
-        if (!ended) fail(options.upstreamFault() ?? streamIncomplete())
+        if (!ended) fail(streamIncomplete())
         flushOut()
       },
       // Called when the client goes away (WHATWG Streams `transformer.cancel`, Bun ≥ 1.2; not in bun-types yet).

@@ -47,7 +47,7 @@ export const runStream = async (
     created: 1700000000,
     choiceIndex: 0,
     terminal: true,
-    heartbeatMs,
+    settings: { idleTimeoutSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 },
     onEnd: (o) => {
       outcome = o
     },
