@@ -42,11 +42,16 @@ const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: A
   throw failed.reason
 }
 
-const noteReply = (log: RequestLog, reply: UpstreamReply) => {
-  log.fields.upstream_status = reply.response.status
-  log.fields.upstream_request_id = reply.requestId
-  log.fields.attempts = reply.attempts
-}
+/** Sends one upstream request, and notes its answer in the log line and the response headers. */
+const sendNoted = (send: (signal: AbortSignal) => Promise<UpstreamReply>, log: RequestLog, headers: Record<string, string>) =>
+  async (signal: AbortSignal) => {
+    const reply = await send(signal)
+    log.fields.upstream_status = reply.response.status
+    log.fields.upstream_request_id = reply.requestId
+    log.fields.attempts = reply.attempts
+    if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+    return reply
+  }
 
 const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logger: Logger) => {
   const usage = sumUsage(outcomes.map((outcome) => outcome.usage))
@@ -83,7 +88,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       }
       const upstreamBody = JSON.stringify(plan.body)
       const created = Math.floor(deps.now())
-      const send = (signal: AbortSignal) => deps.upstream.send({ body: upstreamBody, signal })
+      const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)
       return plan.stream
         ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal })
         : answerJson({ deps, plan, send, created, headers, log, signal: request.signal })
@@ -105,12 +110,7 @@ const answerJson = async ({ deps, plan, send, created, headers, log, signal }: A
   const messages = await forEachChoice(
     plan.n,
     signal,
-    async (choiceSignal) => {
-      const reply = await send(choiceSignal)
-      noteReply(log, reply)
-      if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
-      return readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds)
-    },
+    async (choiceSignal) => readUpstreamMessage(await send(choiceSignal), deps.stream.idleTimeoutSeconds),
     () => {},
   )
   const completion = toCompletion(messages, plan, created)
@@ -125,12 +125,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
   const opened = await forEachChoice(
     plan.n,
     signal,
-    async (choiceSignal) => {
-      const reply = await send(choiceSignal)
-      noteReply(log, reply)
-      if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
-      return openUpstreamStream(reply, deps.stream)
-    },
+    async (choiceSignal) => openUpstreamStream(await send(choiceSignal), deps.stream),
     (stream) => {
       stream.body.cancel().catch(() => {})
     },

@@ -175,6 +175,16 @@ describe('routes', () => {
     expect(gw.mock.requests).toHaveLength(0)
   })
 
+  test('GET /health → 503 {"status":"draining"} once the worker drains', async () => {
+    gw.lifecycle.draining = true
+    try {
+      const response = await fetch(`${gw.url}/health`)
+      expect([response.status, await json(response)]).toEqual([503, { status: 'draining' }])
+    } finally {
+      gw.lifecycle.draining = false
+    }
+  })
+
   test('wrong method → 405 with allow; unknown route → 404; both OpenAI-shaped', async () => {
     const get = await fetch(`${gw.url}/v1/chat/completions`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
     expect(get.status).toBe(405)
