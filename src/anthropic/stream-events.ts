@@ -18,7 +18,6 @@ export const BlockDelta = t.Union([
   t.Object({ type: t.Literal('signature_delta'), signature: t.String() }, open),
   t.Object({ type: t.Literal('citations_delta') }, open),
 ])
-export type BlockDelta = Static<typeof BlockDelta>
 
 export const ContentBlockDeltaEvent = t.Object(
   { type: t.Literal('content_block_delta'), index: t.Integer(), delta: BlockDelta },
@@ -49,7 +48,3 @@ export const StreamEvent = t.Union([
   ErrorEvent,
 ])
 export type StreamEvent = Static<typeof StreamEvent>
-export type MessageStartEvent = Static<typeof MessageStartEvent>
-export type ContentBlockStartEvent = Static<typeof ContentBlockStartEvent>
-export type ContentBlockDeltaEvent = Static<typeof ContentBlockDeltaEvent>
-export type MessageDeltaEvent = Static<typeof MessageDeltaEvent>

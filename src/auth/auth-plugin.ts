@@ -42,7 +42,7 @@ export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; m
     if (keyId !== null) log.fields.key_id = keyId
     if (!failure) return
     // Elysia runs no afterResponse hook for an answer from onRequest: the log line is written here.
-    Object.assign(log.fields, { error_type: failure.type, error_code: failure.code })
+    log.noteError(failure)
     log.write(failure.status)
     set.status = failure.status
     return errorResponse(failure, path, set.headers as Record<string, string>)

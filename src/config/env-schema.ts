@@ -26,8 +26,6 @@ const fail = (what: string): never => {
   throw new EnvValueError(what)
 }
 
-export const parseString: Parser<string> = (raw) => raw
-
 export const parseBoolean: Parser<boolean> = (raw) => {
   const value = raw.trim().toLowerCase()
   if (['true', '1', 'yes', 'on'].includes(value)) return true

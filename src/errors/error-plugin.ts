@@ -53,8 +53,7 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
       log.error({ msg: 'unhandled error', request_id: requestId, error: error instanceof Error ? error.stack : String(error) })
       failure = internalError(requestId)
     }
-    const line = findRequestContext(request)?.log.fields
-    if (line) Object.assign(line, { error_type: failure.type, error_code: failure.code, upstream_request_id: failure.upstreamRequestId ?? line.upstream_request_id })
+    findRequestContext(request)?.log.noteError(failure)
     set.status = failure.status
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'

@@ -39,6 +39,12 @@ export class RequestLog {
     this.fields = fields
   }
 
+  noteError(error: { type: string; code: string | null; upstreamRequestId?: string | null }) {
+    this.fields.error_type = error.type
+    this.fields.error_code = error.code
+    if (error.upstreamRequestId) this.fields.upstream_request_id = error.upstreamRequestId
+  }
+
   markFirstByte() {
     this.fields.ttfb_ms ??= Math.round(performance.now() - this.#started)
   }

@@ -22,7 +22,7 @@ const lastUserText = (request: MessagesRequest): string => {
 }
 
 let sequence = 0
-export const mockMessageId = () => `msg_mock${(++sequence).toString(36).padStart(8, '0')}`
+const mockMessageId = () => `msg_mock${(++sequence).toString(36).padStart(8, '0')}`
 
 /** What the mock says when nothing is scripted: what it understood of the request, so a person can check it. */
 export const echoMessage = (request: MessagesRequest): Message => {

@@ -1,5 +1,4 @@
 import { Elysia } from 'elysia'
-import type { OpenAIError } from '../errors/openai-error.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -59,15 +58,10 @@ const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logge
   log.fields.completion_tokens = usage.completion_tokens
   const error = outcomes.find((outcome) => outcome.error)?.error
   log.fields.finish_reason = outcomes[0]?.finishReason
-  if (error) noteError(log, error)
+  if (error) log.noteError(error)
   for (const outcome of outcomes) {
     if (outcome.unknownStopReason) logger.warn({ msg: 'unknown stop_reason, sent as stop', stop_reason: outcome.unknownStopReason })
   }
-}
-
-export const noteError = (log: RequestLog, error: OpenAIError) => {
-  log.fields.error_type = error.type
-  log.fields.error_code = error.code
 }
 
 /** POST /v1/chat/completions: validate → map → upstream → map back, as JSON or as a stream. */

@@ -49,7 +49,7 @@ export const messagesRoute = (deps: MessagesDeps) => {
       log.deferred = true
       log.markFirstByte()
       const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
-        if (fault) Object.assign(log.fields, { error_type: fault.type, error_code: fault.code })
+        if (fault) log.noteError(fault)
         log.write(reply.response.status)
       })
       if (!piped) log.write(reply.response.status)
