@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction'
 import { anthropicMessage } from '../support/anthropic-message.ts'
-import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gateway.ts'
+import { openAISuite } from '../support/openai-suite.ts'
 
 /**
  * The `openai` SDK's tool runner (`chat.completions.runTools`) drives a two-step tool loop through
@@ -11,14 +11,7 @@ import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gate
  * the real API, so a broken tool_use / tool_result translation fails here with the API's 400.
  */
 
-let gw: TestGateway
-let client: OpenAI
-beforeAll(async () => {
-  gw = await startGateway()
-  client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 5000 })
-})
-afterAll(() => gw.stop())
-beforeEach(() => gw.mock.reset())
+const suite = openAISuite()
 
 const MODEL = 'claude-sonnet-4-5'
 const WEATHER_ID = 'toolu_01A09q90qw90lq917835lq9'
@@ -95,11 +88,11 @@ const messages: OpenAI.ChatCompletionMessageParam[] = [
 
 /** What the second upstream request must carry: the calls, then their results first in the next user turn. */
 const expectToolRoundTrip = (lead?: string) => {
-  expect(gw.mock.requests).toHaveLength(2)
-  const first = gw.mock.requests[0]?.body
+  expect(suite.gw.mock.requests).toHaveLength(2)
+  const first = suite.gw.mock.requests[0]?.body
   expect(first?.tools?.map((tool) => tool.name)).toEqual(['get_weather', 'get_time'])
 
-  const second = gw.mock.requests[1]?.body
+  const second = suite.gw.mock.requests[1]?.body
   expect(second?.system).toEqual([{ type: 'text', text: 'Use the tools.' }])
   expect(second?.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user'])
   expect(second?.messages[0]?.content).toEqual([{ type: 'text', text: 'Weather and time in Paris?' }])
@@ -118,9 +111,9 @@ const expectToolRoundTrip = (lead?: string) => {
 
 describe('openai SDK runTools through the gateway', () => {
   test('non-streaming: two parallel tool calls, then the final answer', async () => {
-    gw.mock.reply({ kind: 'message', message: toolUseMessage() }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: toolUseMessage() }, { kind: 'message', message: finalMessage })
     const { calls, tools } = makeTools()
-    const runner = client.chat.completions.runTools({ model: MODEL, messages, tools })
+    const runner = suite.client.chat.completions.runTools({ model: MODEL, messages, tools })
     const content = await runner.finalContent()
 
     expect(content).toBe(FINAL)
@@ -137,13 +130,13 @@ describe('openai SDK runTools through the gateway', () => {
     expect(total.completion_tokens).toBe(96 + 21)
 
     expectToolRoundTrip()
-    expect(gw.mock.requests[1]?.body.stream).toBeFalsy()
+    expect(suite.gw.mock.requests[1]?.body.stream).toBeFalsy()
   })
 
   test('streaming: two parallel tool calls, then the final answer streamed', async () => {
-    gw.mock.reply({ kind: 'message', message: toolUseMessage() }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: toolUseMessage() }, { kind: 'message', message: finalMessage })
     const { calls, tools } = makeTools()
-    const runner = client.chat.completions.runTools({ model: MODEL, messages, tools, stream: true })
+    const runner = suite.client.chat.completions.runTools({ model: MODEL, messages, tools, stream: true })
     let streamed = ''
     runner.on('content', (delta) => {
       streamed += delta
@@ -154,14 +147,14 @@ describe('openai SDK runTools through the gateway', () => {
     expect(streamed).toBe(FINAL)
     expect(calls.weather).toEqual([{ city: 'Paris', unit: 'celsius' }])
     expect(calls.time).toEqual([{ timezone: 'Europe/Paris' }])
-    expect(gw.mock.requests.every((request) => request.body.stream === true)).toBe(true)
+    expect(suite.gw.mock.requests.every((request) => request.body.stream === true)).toBe(true)
     expectToolRoundTrip()
   })
 
   test('non-streaming: text before the tool calls is kept in the assistant turn', async () => {
-    gw.mock.reply({ kind: 'message', message: toolUseMessage(LEAD) }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: toolUseMessage(LEAD) }, { kind: 'message', message: finalMessage })
     const { calls, tools } = makeTools()
-    const runner = client.chat.completions.runTools({ model: MODEL, messages, tools })
+    const runner = suite.client.chat.completions.runTools({ model: MODEL, messages, tools })
     expect(await runner.finalContent()).toBe(FINAL)
     expect(calls.weather).toHaveLength(1)
     expect(calls.time).toHaveLength(1)
@@ -170,9 +163,9 @@ describe('openai SDK runTools through the gateway', () => {
   })
 
   test('streaming: text deltas, then tool_calls at index 0 and 1, then the final answer', async () => {
-    gw.mock.reply({ kind: 'message', message: toolUseMessage(LEAD), chunkSize: 7 }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: toolUseMessage(LEAD), chunkSize: 7 }, { kind: 'message', message: finalMessage })
     const { calls, tools } = makeTools()
-    const runner = client.chat.completions.runTools({ model: MODEL, messages, tools, stream: true })
+    const runner = suite.client.chat.completions.runTools({ model: MODEL, messages, tools, stream: true })
     /** The first completion's chunks, as the SDK received them. */
     const firstChunks: OpenAI.ChatCompletionChunk[] = []
     let completionsSeen = 0

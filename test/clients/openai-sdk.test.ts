@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { fixtureEvents } from '../support/fixtures.ts'
-import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gateway.ts'
+import { openAISuite } from '../support/openai-suite.ts'
 
-let gw: TestGateway
-let client: OpenAI
-beforeAll(async () => {
-  gw = await startGateway()
-  client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 5000 })
-})
-afterAll(() => gw.stop())
-beforeEach(() => gw.mock.reset())
+const suite = openAISuite()
 
 const messages = [
   { role: 'system' as const, content: 'Be brief.' },
@@ -19,15 +12,15 @@ const messages = [
 
 describe('the openai npm SDK as the client', () => {
   test('chat.completions.create', async () => {
-    const completion = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages })
+    const completion = await suite.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages })
     expect(completion.object).toBe('chat.completion')
     expect(completion.choices[0]?.message.content).toContain('Hello from the openai SDK')
     expect(completion.choices[0]?.finish_reason).toBe('stop')
-    expect(gw.mock.requests[0]?.body.system).toEqual([{ type: 'text', text: 'Be brief.' }])
+    expect(suite.gw.mock.requests[0]?.body.system).toEqual([{ type: 'text', text: 'Be brief.' }])
   })
 
   test('create with stream: true, include_usage', async () => {
-    const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, stream: true, stream_options: { include_usage: true } })
+    const stream = await suite.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, stream: true, stream_options: { include_usage: true } })
     let text = ''
     let usage: OpenAI.CompletionUsage | null | undefined
     const finishes: string[] = []
@@ -42,15 +35,15 @@ describe('the openai npm SDK as the client', () => {
   })
 
   test('.stream() + finalChatCompletion()', async () => {
-    const runner = client.chat.completions.stream({ model: 'claude-sonnet-4-5', messages })
+    const runner = suite.client.chat.completions.stream({ model: 'claude-sonnet-4-5', messages })
     const final = await runner.finalChatCompletion()
     expect(final.choices[0]?.message.content).toContain('Hello from the openai SDK')
   })
 
   test('an error mid-stream raises APIError in the SDK', async () => {
     const events = fixtureEvents('anthropic/text.sse').slice(0, 6)
-    gw.mock.reply({ kind: 'events', events: [...events, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }] })
-    const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, stream: true })
+    suite.gw.mock.reply({ kind: 'events', events: [...events, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }] })
+    const stream = await suite.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, stream: true })
     let content = ''
     const error = await (async () => {
       for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? ''
@@ -61,10 +54,10 @@ describe('the openai npm SDK as the client', () => {
   })
 
   test('errors before the stream arrive as typed SDK errors', async () => {
-    gw.mock.reply({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your rate limit' })
-    const error = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages }).catch((e) => e)
+    suite.gw.mock.reply({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your rate limit' })
+    const error = await suite.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages }).catch((e) => e)
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
-    const badKey = new OpenAI({ apiKey: 'wrong', baseURL: `${gw.url}/v1`, maxRetries: 0 })
+    const badKey = new OpenAI({ apiKey: 'wrong', baseURL: `${suite.gw.url}/v1`, maxRetries: 0 })
     expect(await badKey.chat.completions.create({ model: 'claude-sonnet-4-5', messages }).catch((e) => e)).toBeInstanceOf(OpenAI.AuthenticationError)
   })
 })

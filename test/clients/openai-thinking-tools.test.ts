@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction'
 import { anthropicMessage } from '../support/anthropic-message.ts'
-import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gateway.ts'
+import { openAISuite } from '../support/openai-suite.ts'
 
 /**
  * Thinking + tools through the `openai` SDK: the signed thinking block comes out as the
@@ -11,14 +11,7 @@ import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gate
  * block (the API's rule for a tool loop while thinking).
  */
 
-let gw: TestGateway
-let client: OpenAI
-beforeAll(async () => {
-  gw = await startGateway()
-  client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${gw.url}/v1`, maxRetries: 0, timeout: 5000 })
-})
-afterAll(() => gw.stop())
-beforeEach(() => gw.mock.reset())
+const suite = openAISuite()
 
 const MODEL = 'claude-sonnet-4-5'
 const TOOL_ID = 'toolu_01ThinkWeather7uXq3b'
@@ -59,9 +52,9 @@ const question: OpenAI.ChatCompletionMessageParam = { role: 'user', content: 'Wh
 
 /** The second upstream request: thinking on, the assistant turn opened by the same signed block, then the result. */
 const expectSignedRoundTrip = () => {
-  expect(gw.mock.requests).toHaveLength(2)
-  expect(gw.mock.requests[0]?.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
-  const second = gw.mock.requests[1]?.body
+  expect(suite.gw.mock.requests).toHaveLength(2)
+  expect(suite.gw.mock.requests[0]?.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
+  const second = suite.gw.mock.requests[1]?.body
   expect(second?.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
   expect(second?.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user'])
   expect(second?.messages[1]?.content).toEqual([
@@ -74,9 +67,9 @@ const expectSignedRoundTrip = () => {
 
 describe('thinking + tools round trip through the openai SDK', () => {
   test('non-streaming: reasoning_content and thinking_blocks out, thinking_blocks back in', async () => {
-    gw.mock.reply({ kind: 'message', message: thinkingToolMessage }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: thinkingToolMessage }, { kind: 'message', message: finalMessage })
 
-    const first = await client.chat.completions.create({ model: MODEL, messages: [question], tools, reasoning_effort: 'low' })
+    const first = await suite.client.chat.completions.create({ model: MODEL, messages: [question], tools, reasoning_effort: 'low' })
     const choice = first.choices[0]
     expect(choice?.finish_reason).toBe('tool_calls')
     const message = choice?.message as any
@@ -86,7 +79,7 @@ describe('thinking + tools round trip through the openai SDK', () => {
     expect(message.tool_calls).toEqual([{ id: TOOL_ID, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }])
 
     const call = message.tool_calls[0]
-    const second = await client.chat.completions.create({
+    const second = await suite.client.chat.completions.create({
       model: MODEL,
       reasoning_effort: 'low',
       tools,
@@ -103,9 +96,9 @@ describe('thinking + tools round trip through the openai SDK', () => {
   })
 
   test('streaming: reasoning_content deltas + the signature in thinking_blocks, reassembled and sent back', async () => {
-    gw.mock.reply({ kind: 'message', message: thinkingToolMessage, chunkSize: 9 }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: thinkingToolMessage, chunkSize: 9 }, { kind: 'message', message: finalMessage })
 
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [question], tools, reasoning_effort: 'low', stream: true })
+    const stream = await suite.client.chat.completions.create({ model: MODEL, messages: [question], tools, reasoning_effort: 'low', stream: true })
     let reasoning = ''
     let content = ''
     const signatures: string[] = []
@@ -138,7 +131,7 @@ describe('thinking + tools round trip through the openai SDK', () => {
       tool_calls: calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })),
       thinking_blocks: [{ type: 'thinking', thinking: reasoning, signature: signatures[0] }],
     } as OpenAI.ChatCompletionAssistantMessageParam
-    const followUp = await client.chat.completions.create({
+    const followUp = await suite.client.chat.completions.create({
       model: MODEL,
       reasoning_effort: 'low',
       tools,
@@ -152,7 +145,7 @@ describe('thinking + tools round trip through the openai SDK', () => {
   })
 
   test('runTools drops thinking_blocks on replay: the gateway turns thinking off for that turn instead of a 400', async () => {
-    gw.mock.reply({ kind: 'message', message: thinkingToolMessage }, { kind: 'message', message: finalMessage })
+    suite.gw.mock.reply({ kind: 'message', message: thinkingToolMessage }, { kind: 'message', message: finalMessage })
     const seen: { city: string }[] = []
     const weather: RunnableToolFunctionWithParse<{ city: string }> = {
       type: 'function',
@@ -167,14 +160,14 @@ describe('thinking + tools round trip through the openai SDK', () => {
         },
       },
     }
-    const runner = client.chat.completions.runTools({ model: MODEL, messages: [question], tools: [weather], reasoning_effort: 'low' })
+    const runner = suite.client.chat.completions.runTools({ model: MODEL, messages: [question], tools: [weather], reasoning_effort: 'low' })
     expect(await runner.finalContent()).toBe(FINAL)
     expect(seen).toEqual([{ city: 'Oslo' }])
     expect((runner.allChatCompletions()[0]?.choices[0]?.message as any).reasoning_content).toBe(THINKING)
 
-    expect(gw.mock.requests).toHaveLength(2)
-    expect(gw.mock.requests[0]?.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
-    const second = gw.mock.requests[1]?.body
+    expect(suite.gw.mock.requests).toHaveLength(2)
+    expect(suite.gw.mock.requests[0]?.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
+    const second = suite.gw.mock.requests[1]?.body
     expect(second?.thinking).toBeUndefined()
     expect(second?.messages[1]?.content).toEqual([{ type: 'tool_use', id: TOOL_ID, name: 'get_weather', input: { city: 'Oslo' } }])
     expect((second?.messages[2]?.content as unknown[])[0]).toEqual({ type: 'tool_result', tool_use_id: TOOL_ID, content: JSON.stringify(WEATHER) })
