@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { Value } from '@sinclair/typebox/value'
+import { ModelQuirksOverride } from '../mapping/model-quirks.ts'
 
 /**
  * Every environment variable the gateway reads: name, old Flask-proxy name, default, parser and
@@ -179,6 +181,20 @@ export const ENV_VARS = {
         limits.set(model, limit as number)
       }
       return limits
+    },
+  }),
+  modelQuirks: envVar({
+    name: 'MODEL_QUIRKS_JSON',
+    default: '{}',
+    description: 'JSON object {"model id": {thinking, sampling, prefill, …}} overriding the built-in per-model rules',
+    parse: (raw) => {
+      const overrides = new Map<string, ModelQuirksOverride>()
+      for (const [model, override] of Object.entries(parseJsonObject(raw))) {
+        const error = Value.Errors(ModelQuirksOverride, override).First()
+        if (error) fail(`"${model}"${error.path.replaceAll('/', '.')}: ${error.message.toLowerCase()}`)
+        overrides.set(model, override as ModelQuirksOverride)
+      }
+      return overrides
     },
   }),
   tokenEstCharsPerToken: envVar({

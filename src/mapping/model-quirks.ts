@@ -1,35 +1,45 @@
+import { type Static, t } from 'elysia'
+
 /**
  * What each model family accepts, as data: code asks `findModelQuirks`, never the model name.
  * Matched on the aliased id by prefix, first match wins. Source legend per row:
  * F = public Anthropic docs, R = API error text quoted in public issue reports, A = assumption.
  * The evidence for each is in test/fixtures/FACTS.md §1 and §3.
  */
-export type ThinkingKind =
+const ThinkingKind = t.Union([
   /** No extended thinking. */
-  | 'none'
+  t.Literal('none'),
   /** `{type:"enabled", budget_tokens}`. */
-  | 'budget'
+  t.Literal('budget'),
   /** `{type:"adaptive"}` + `output_config.effort`; budget still accepted. */
-  | 'adaptive'
+  t.Literal('adaptive'),
   /** Adaptive only: `enabled` is a 400; thinking text is omitted unless `display:"summarized"`. */
-  | 'adaptive_only'
+  t.Literal('adaptive_only'),
+])
 
 /** both: temperature and top_p together; one: temperature wins, top_p dropped; none: neither, nor top_k. */
-export type SamplingRule = 'both' | 'one' | 'none'
+const SamplingRule = t.Union([t.Literal('both'), t.Literal('one'), t.Literal('none')])
 
-export type ModelQuirks = {
-  readonly prefix: string
-  readonly thinking: ThinkingKind
-  readonly sampling: SamplingRule
-  /** A trailing assistant message continues the answer (prefill). */
-  readonly prefill: boolean
-  /** `output_config.format` json_schema and `tools[].strict`. */
-  readonly nativeStructuredOutput: boolean
-  /** Highest `output_config.effort` the model takes, for `reasoning_effort: "xhigh"`. */
-  readonly topEffort: 'max' | 'xhigh'
-  readonly maxOutputTokens?: number
-  readonly contextTokens?: number
-}
+/** What a model family accepts; MODEL_QUIRKS_JSON may override any of these per exact model id. */
+export const ModelQuirkFields = t.Object(
+  {
+    thinking: ThinkingKind,
+    sampling: SamplingRule,
+    /** A trailing assistant message continues the answer (prefill). */
+    prefill: t.Boolean(),
+    /** `output_config.format` json_schema and `tools[].strict`. */
+    nativeStructuredOutput: t.Boolean(),
+    /** Highest `output_config.effort` the model takes, for `reasoning_effort: "xhigh"`. */
+    topEffort: t.Union([t.Literal('max'), t.Literal('xhigh')]),
+    maxOutputTokens: t.Optional(t.Integer({ minimum: 1 })),
+    contextTokens: t.Optional(t.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
+export type ModelQuirks = Static<typeof ModelQuirkFields> & { readonly prefix: string }
+
+export const ModelQuirksOverride = t.Partial(ModelQuirkFields, { additionalProperties: false })
+export type ModelQuirksOverride = Static<typeof ModelQuirksOverride>
 
 const legacy = { thinking: 'none', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
 const claude37 = { thinking: 'budget', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
@@ -65,5 +75,9 @@ export const MODEL_QUIRKS: readonly ModelQuirks[] = [
 /** Any other model: the request passes as sent, within MAX_TOKENS_HARD_LIMIT. */
 export const DEFAULT_QUIRKS: ModelQuirks = { prefix: '', ...claude37 }
 
-export const findModelQuirks = (modelId: string): ModelQuirks =>
-  MODEL_QUIRKS.find((row) => modelId.startsWith(row.prefix)) ?? DEFAULT_QUIRKS
+/** The first row whose prefix the (aliased) id starts with, then the operator's override for that exact id. */
+export const findModelQuirks = (modelId: string, overrides?: ReadonlyMap<string, ModelQuirksOverride>): ModelQuirks => {
+  const row = MODEL_QUIRKS.find((quirks) => modelId.startsWith(quirks.prefix)) ?? DEFAULT_QUIRKS
+  const override = overrides?.get(modelId)
+  return override ? { ...row, ...override } : row
+}

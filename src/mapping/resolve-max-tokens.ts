@@ -15,6 +15,7 @@ export type MaxTokensOptions = Pick<
   | 'dynamicSafetyMargin'
   | 'tokenEstCharsPerToken'
   | 'imageTokenEquiv'
+  | 'modelQuirks'
 >
 
 export type MaxTokensInput = {
@@ -41,7 +42,7 @@ export const resolveMaxTokens = (input: MaxTokensInput, options: MaxTokensOption
     maxTokens = ceiling
     adjustments.add(field, 'clamped')
   }
-  clampTo(findModelQuirks(input.model).maxOutputTokens)
+  clampTo(findModelQuirks(input.model, options.modelQuirks).maxOutputTokens)
   clampTo(options.maxTokensHardLimit)
   const contextTokens = options.maxTokensDynamic ? options.modelContextLimits.get(input.model) : undefined
   if (contextTokens !== undefined) {

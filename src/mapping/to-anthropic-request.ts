@@ -97,7 +97,7 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   const requestedModel = request.model ?? options.defaultModel
   if (requestedModel === undefined) throw invalidRequest('you must provide a model parameter', 'model')
   const model = options.modelAliases.get(requestedModel) ?? requestedModel
-  const quirks = findModelQuirks(model)
+  const quirks = findModelQuirks(model, options.modelQuirks)
   const adjustments = new Adjustments()
 
   const { system, turns } = toAnthropicTurns(request.messages, adjustments)

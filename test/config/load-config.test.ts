@@ -148,6 +148,8 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     [{ GUNICORN_WORKERS: 'x' }, 'GUNICORN_WORKERS: expected a whole number'],
     [{ GUNICORN_TIMEOUT: '0' }, 'GUNICORN_TIMEOUT: expected a number above 0'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected debug, info, warn or error'],
+    [{ MODEL_QUIRKS_JSON: '{"m":{"sampling":"some"}}' }, 'MODEL_QUIRKS_JSON: "m".sampling:'],
+    [{ MODEL_QUIRKS_JSON: '{"m":{"prefil":true}}' }, 'MODEL_QUIRKS_JSON: "m".prefil:'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS: "app.example.com" is not an origin'],
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS: "https://app.example.com/path" is not an origin'],
   ])('%o → %s', (env, message) => {

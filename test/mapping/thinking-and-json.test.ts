@@ -140,6 +140,14 @@ describe('model quirks table', () => {
     expect(findModelQuirks('my-local-model')).toMatchObject({ prefix: '', sampling: 'both', prefill: true })
   })
 
+  test('MODEL_QUIRKS_JSON overrides a row for one exact model id', () => {
+    const env = { MODEL_QUIRKS_JSON: JSON.stringify({ 'relay-model': { thinking: 'adaptive', sampling: 'none', maxOutputTokens: 1000 } }) }
+    const plan = map({ model: 'relay-model', reasoning_effort: 'high', temperature: 0.5, max_tokens: 5000 }, env)
+    expect(plan.body).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'high' }, max_tokens: 1000 })
+    expect(plan.body.temperature).toBeUndefined()
+    expect(map({ model: 'relay-model-2', reasoning_effort: 'high' }, env).body.thinking).toEqual({ type: 'enabled', budget_tokens: 8192 })
+  })
+
   test.each(MODEL_QUIRKS.map((row) => [row.prefix, row] as const))('%s: a request with every sampling field and effort is accepted', (prefix) => {
     map({ model: `${prefix}x`, temperature: 0.5, top_p: 0.9, top_k: 3, reasoning_effort: 'high', max_tokens: 1000 })
     map({ model: `${prefix}x`, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'pre ' }] })
