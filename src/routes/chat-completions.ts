@@ -150,7 +150,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
     return frames
   })
   const frames = terminal
-    ? (choices[0] as ReadableStream<Uint8Array>)
+    ? (choices[0] as ReadableStream<string>)
     : mergeChoiceStreams({
         streams: choices,
         usageFrame: () =>

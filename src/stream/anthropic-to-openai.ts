@@ -40,14 +40,12 @@ export type AnthropicToOpenAIOptions = {
 
 type BlockKind = 'text' | 'tool' | 'json' | 'thinking' | 'other'
 
-const encoder = new TextEncoder()
-
 /**
  * Anthropic SSE bytes → OpenAI chunk bytes (wire doc §3), one stage: decode, parse and map each
  * read, then write its frames as one chunk. The role chunk comes first; a finish_reason only after
  * `message_stop`, so a cut stream ends in an error chunk, never a false stop.
  */
-export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Array> {
+export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string> {
   /** Ends the stream now with this error chunk (drain deadline); no-op once it has ended. */
   readonly abortWith: (error: OpenAIError) => void
 
@@ -64,7 +62,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
     let ended = false
     let heartbeat: ReturnType<typeof setTimeout> | undefined
     let idle: ReturnType<typeof setTimeout> | undefined
-    let ctrl: TransformStreamDefaultController<Uint8Array>
+    let ctrl: TransformStreamDefaultController<string>
     /** Frames of the read being processed, written as one chunk at its end. */
     let out = ''
 
@@ -73,7 +71,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
     }
     const flushOut = () => {
       if (out === '') return
-      ctrl.enqueue(encoder.encode(out))
+      ctrl.enqueue(out)
       out = ''
     }
 
@@ -290,7 +288,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, Uint8Ar
       cancel() {
         end(undefined, clientClosed())
       },
-    } as Transformer<Uint8Array, Uint8Array>)
+    } as Transformer<Uint8Array, string>)
     this.abortWith = fail
   }
 }

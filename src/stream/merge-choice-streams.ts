@@ -2,8 +2,6 @@ import type { OpenAIError } from '../errors/openai-error.ts'
 import type { CompletionUsage } from '../openai/response-schema.ts'
 import { DONE_FRAME } from './chunk-frames.ts'
 
-const encoder = new TextEncoder()
-
 /**
  * The n choice streams of one request (n > 1) as one: frames interleave as they arrive, the first
  * error ends all of them, and one `[DONE]` follows the last, after the summed usage chunk if asked.
@@ -14,18 +12,18 @@ export const mergeChoiceStreams = ({
   usageFrame,
   firstError,
 }: {
-  streams: readonly ReadableStream<Uint8Array>[]
+  streams: readonly ReadableStream<string>[]
   /** The usage chunk to write before `[DONE]`, or '' (called once all streams ended). */
   usageFrame: () => string
   /** An error one of the streams ended in (its frame was already written). */
   firstError: () => OpenAIError | undefined
-}): ReadableStream<Uint8Array> => {
+}): ReadableStream<string> => {
   const readers = streams.map((stream) => stream.getReader())
   let waiting: (() => void)[] = []
   let closed = false
   const cancelAll = (reason?: unknown) => Promise.all(readers.map((reader) => reader.cancel(reason).catch(() => {})))
 
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream<string>({
     start(controller) {
       const pump = async (reader: (typeof readers)[number]) => {
         for (;;) {
@@ -36,7 +34,7 @@ export const mergeChoiceStreams = ({
           controller.enqueue(value)
           if (firstError()) {
             closed = true
-            controller.enqueue(encoder.encode(DONE_FRAME))
+            controller.enqueue(DONE_FRAME)
             controller.close()
             await cancelAll()
             return
@@ -47,7 +45,7 @@ export const mergeChoiceStreams = ({
         () => {
           if (closed) return
           closed = true
-          controller.enqueue(encoder.encode(usageFrame() + DONE_FRAME))
+          controller.enqueue(usageFrame() + DONE_FRAME)
           controller.close()
         },
         (error: unknown) => {
