@@ -28,10 +28,14 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c === QUOTE) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i)
-        if (d === BACKSLASH) i++
-        else if (d === QUOTE) break
+      // Jump to the closing quote (one indexOf even for megabytes of base64), past escaped ones.
+      for (;;) {
+        const close = text.indexOf('"', i + 1)
+        if (close < 0) return false
+        let backslashes = 0
+        while (text.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++
+        i = close
+        if (backslashes % 2 === 0) break
       }
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (++depth > limit) return true

@@ -28,3 +28,10 @@ describe('JSON nesting limit', () => {
     }
   })
 })
+
+test('escaped quotes and backslashes inside strings do not count as structure', () => {
+  expect(nestsDeeperThan('{"a":"\\\\"}', 1)).toBe(false)
+  expect(nestsDeeperThan('{"a":"x\\\\\\"[[["}', 1)).toBe(false)
+  expect(nestsDeeperThan('{"a":"\\\\","b":[[1]]}', 2)).toBe(true)
+  expect(nestsDeeperThan(`{"img":"${'A'.repeat(5_000_000)}","m":[{"c":[]}]}`, 4)).toBe(false)
+})
