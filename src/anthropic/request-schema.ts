@@ -3,7 +3,12 @@ import { type Static, t } from 'elysia'
 /** The Messages API request, as this gateway sends it (and as the mock upstream checks it). */
 const strict = { additionalProperties: false } as const
 
-export const TextBlock = t.Object({ type: t.Literal('text'), text: t.String({ minLength: 1 }) }, strict)
+const CacheControl = t.Optional(
+  t.Object({ type: t.Literal('ephemeral'), ttl: t.Optional(t.Union([t.Literal('5m'), t.Literal('1h')])) }, strict),
+)
+
+export const TextBlock = t.Object({ type: t.Literal('text'), text: t.String({ minLength: 1 }), cache_control: CacheControl }, strict)
+export type TextBlock = Static<typeof TextBlock>
 
 export const ImageSource = t.Union([
   t.Object(
@@ -21,7 +26,7 @@ export const ImageSource = t.Union([
   ),
   t.Object({ type: t.Literal('url'), url: t.String({ minLength: 1 }) }, strict),
 ])
-export const ImageBlock = t.Object({ type: t.Literal('image'), source: ImageSource }, strict)
+export const ImageBlock = t.Object({ type: t.Literal('image'), source: ImageSource, cache_control: CacheControl }, strict)
 
 export const DocumentSource = t.Union([
   t.Object(
@@ -32,7 +37,7 @@ export const DocumentSource = t.Union([
   t.Object({ type: t.Literal('url'), url: t.String({ minLength: 1 }) }, strict),
 ])
 export const DocumentBlock = t.Object(
-  { type: t.Literal('document'), source: DocumentSource, title: t.Optional(t.String()) },
+  { type: t.Literal('document'), source: DocumentSource, title: t.Optional(t.String()), cache_control: CacheControl },
   strict,
 )
 

@@ -1,4 +1,4 @@
-import type { ContentBlock } from '../anthropic/request-schema.ts'
+import type { ContentBlock, TextBlock } from '../anthropic/request-schema.ts'
 import { invalidRequest, unsupported } from '../errors/openai-error.ts'
 import type { ContentPart, MessageContent } from '../openai/request-schema.ts'
 import type { Adjustments } from './adjustments.ts'
@@ -55,6 +55,12 @@ const toDocument = (file: Extract<ContentPart, { type: 'file' }>['file'], param:
 
 /** One OpenAI content part → at most one block; empty text becomes nothing (the API rejects it). */
 export const toAnthropicBlock = (part: ContentPart, param: string, adjustments: Adjustments): ContentBlock | undefined => {
+  const block = toBlock(part, param, adjustments)
+  if (block && 'cache_control' in part && part.cache_control) (block as Extract<ContentBlock, { type: 'text' }>).cache_control = part.cache_control
+  return block
+}
+
+const toBlock = (part: ContentPart, param: string, adjustments: Adjustments): ContentBlock | undefined => {
   switch (part.type) {
     case 'text':
       return part.text === '' ? undefined : { type: 'text', text: part.text }
@@ -89,14 +95,15 @@ export const toAnthropicBlocks = (content: MessageContent | undefined, param: st
 }
 
 /** System and developer messages take text only. */
-export const toSystemText = (content: MessageContent | undefined, param: string): string[] => {
+export const toSystemBlocks = (content: MessageContent | undefined, param: string): TextBlock[] => {
   if (content === undefined || content === null) return []
-  if (typeof content === 'string') return content === '' ? [] : [content]
-  const texts: string[] = []
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }]
+  const blocks: TextBlock[] = []
   for (let j = 0; j < content.length; j++) {
     const part = content[j] as ContentPart
     if (part.type !== 'text') throw invalidRequest('system and developer messages take text parts only', `${param}.content[${j}]`)
-    if (part.text !== '') texts.push(part.text)
+    if (part.text === '') continue
+    blocks.push(part.cache_control ? { type: 'text', text: part.text, cache_control: part.cache_control } : { type: 'text', text: part.text })
   }
-  return texts
+  return blocks
 }

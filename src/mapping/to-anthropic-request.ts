@@ -125,7 +125,7 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
       maxCompletionTokens: request.max_completion_tokens,
       maxTokens: request.max_tokens,
       thinkingBudget: thinking?.type === 'enabled' ? thinking.budget_tokens : 0,
-      prompt: () => ({ system, turns, tools: format.tools ?? [] }),
+      prompt: () => ({ system: system.map((block) => block.text), turns, tools: format.tools ?? [] }),
     },
     options,
     adjustments,
@@ -134,7 +134,7 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   if (!thinking) effort = undefined
 
   const body: MessagesRequest = { model, max_tokens: maxTokens, messages: turns }
-  if (system.length > 0) body.system = system.map((text) => ({ type: 'text', text }))
+  if (system.length > 0) body.system = system
   Object.assign(body, toAnthropicSampling(request, { quirks, thinking: !!thinking }, adjustments))
   const stopSequences = toStopSequences(request.stop, adjustments)
   if (stopSequences) body.stop_sequences = stopSequences

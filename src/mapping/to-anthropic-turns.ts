@@ -1,12 +1,12 @@
-import type { ContentBlock } from '../anthropic/request-schema.ts'
+import type { ContentBlock, TextBlock } from '../anthropic/request-schema.ts'
 import { invalidRequest } from '../errors/openai-error.ts'
-import type { ChatMessage, ToolCall } from '../openai/request-schema.ts'
+import { type ChatMessage, KNOWN_MESSAGE_FIELDS, type ToolCall } from '../openai/request-schema.ts'
 import type { Adjustments } from './adjustments.ts'
-import { toAnthropicBlocks, toSystemText } from './to-anthropic-content.ts'
+import { toAnthropicBlocks, toSystemBlocks } from './to-anthropic-content.ts'
 import { toAnthropicToolId } from './tool-ids.ts'
 
 export type Turn = { role: 'user' | 'assistant'; content: ContentBlock[] }
-export type Turns = { system: string[]; turns: Turn[] }
+export type Turns = { system: TextBlock[]; turns: Turn[] }
 
 export const UNANSWERED_TOOL_RESULT = 'No result was provided for this tool call.'
 
@@ -50,7 +50,7 @@ type Pending = { role: Turn['role']; blocks: ContentBlock[] }
  * API requires, and every tool call answered.
  */
 export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: Adjustments): Turns => {
-  const system: string[] = []
+  const system: TextBlock[] = []
   const pending: Pending[] = []
   /** tool_use id → index of the assistant message that made the call. */
   const calls = new Map<string, number>()
@@ -62,7 +62,7 @@ export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: 
     switch (message.role) {
       case 'system':
       case 'developer':
-        system.push(...toSystemText(message.content, param))
+        system.push(...toSystemBlocks(message.content, param))
         return
       case 'user':
         pending.push({ role: 'user', blocks: toAnthropicBlocks(message.content, param, adjustments) })
@@ -110,12 +110,21 @@ export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: 
       }
     }
     if (message.name !== undefined && message.role !== 'function') adjustments.add('messages.name', 'ignored')
+    reportUnknownFields(message, adjustments)
   })
 
   const turns = mergeTurns(pending)
   answerToolCalls(turns, adjustments)
   for (const turn of turns) orderBlocks(turn)
   return { system, turns }
+}
+
+/** Fields a message carries that nothing here reads (`annotations`, `audio`…): reported when they hold anything. */
+const reportUnknownFields = (message: ChatMessage, adjustments: Adjustments) => {
+  for (const [field, value] of Object.entries(message)) {
+    if (KNOWN_MESSAGE_FIELDS.has(field) || value == null || (Array.isArray(value) && value.length === 0)) continue
+    adjustments.add(`messages.${field}`, 'ignored')
+  }
 }
 
 const toToolResult = (id: string, message: ChatMessage, param: string, adjustments: Adjustments): ContentBlock => {

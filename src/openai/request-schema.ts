@@ -5,10 +5,18 @@ export const REQUEST_LIMITS = { messages: 4096, partsPerMessage: 1024, tools: 51
 
 const nullable = <T extends Parameters<typeof t.Optional>[0]>(schema: T) => t.Optional(t.Union([schema, t.Null()]))
 
-export const TextPart = t.Object({ type: t.Literal('text'), text: t.String() })
+/** Anthropic prompt caching, as OpenAI-compatible routers accept it on content parts. */
+export const CacheControl = t.Object({
+  type: t.Literal('ephemeral'),
+  ttl: t.Optional(t.Union([t.Literal('5m'), t.Literal('1h')])),
+})
+export type CacheControl = Static<typeof CacheControl>
+
+export const TextPart = t.Object({ type: t.Literal('text'), text: t.String(), cache_control: t.Optional(CacheControl) })
 export const ImageUrlPart = t.Object({
   type: t.Literal('image_url'),
   image_url: t.Object({ url: t.String(), detail: t.Optional(t.String()) }),
+  cache_control: t.Optional(CacheControl),
 })
 export const FilePart = t.Object({
   type: t.Literal('file'),
@@ -17,6 +25,7 @@ export const FilePart = t.Object({
     file_id: t.Optional(t.String()),
     filename: t.Optional(t.String()),
   }),
+  cache_control: t.Optional(CacheControl),
 })
 export const InputAudioPart = t.Object({
   type: t.Literal('input_audio'),
@@ -71,6 +80,8 @@ export const ChatMessage = t.Object({
   thinking_blocks: nullable(t.Array(ThinkingBlock)),
 })
 export type ChatMessage = Static<typeof ChatMessage>
+
+export const KNOWN_MESSAGE_FIELDS: ReadonlySet<string> = new Set(Object.keys(ChatMessage.properties))
 
 export const FunctionDefinition = t.Object({
   name: t.String({ minLength: 1, maxLength: 128 }),

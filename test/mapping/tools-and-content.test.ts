@@ -237,3 +237,37 @@ describe('content parts', () => {
     expect(plan.adjustments.toArray()).toContain('image_url.detail:ignored')
   })
 })
+
+describe('prompt caching and fields no mapping reads', () => {
+  test('cache_control on text, image and system parts is carried to the blocks', () => {
+    const cache = { type: 'ephemeral', ttl: '1h' }
+    const { body } = map({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Long instructions', cache_control: cache }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'A long document', cache_control: { type: 'ephemeral' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png' }, cache_control: cache },
+            { type: 'text', text: 'Question' },
+          ],
+        },
+      ],
+    })
+    expect(body.system).toEqual([{ type: 'text', text: 'Long instructions', cache_control: cache }] as never)
+    expect(body.messages[0]?.content).toEqual([
+      { type: 'text', text: 'A long document', cache_control: { type: 'ephemeral' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' }, cache_control: cache },
+      { type: 'text', text: 'Question' },
+    ] as never)
+  })
+
+  test('a message field nothing reads is reported when it holds something, not when it is empty', () => {
+    const history = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello', annotations: [], audio: null },
+      { role: 'user', content: 'again', audio: { id: 'audio_1' } },
+    ]
+    expect(map({ messages: history }).adjustments.toArray()).toEqual(['messages.audio:ignored'])
+  })
+})
