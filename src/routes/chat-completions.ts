@@ -28,8 +28,11 @@ export type ChatCompletionsDeps = {
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const
 const JSON_HEADERS = { 'content-type': 'application/json' } as const
 
-/** Runs `work` once per choice; if any fails, the others are aborted and the first failure thrown. */
-const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, cleanup: (value: T) => void) => {
+/**
+ * Runs `work` once per choice; if any fails, the others are aborted, what they already opened is
+ * released, and the first failure thrown.
+ */
+const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, release?: (value: T) => void) => {
   if (n === 1) return [await work(signal)]
   const sibling = new AbortController()
   const shared = AbortSignal.any([signal, sibling.signal])
@@ -37,7 +40,7 @@ const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: A
   const failed = settled.find((result) => result.status === 'rejected')
   if (!failed) return settled.map((result) => (result as PromiseFulfilledResult<T>).value)
   sibling.abort()
-  for (const result of settled) if (result.status === 'fulfilled') cleanup(result.value)
+  for (const result of settled) if (result.status === 'fulfilled') release?.(result.value)
   throw failed.reason
 }
 
@@ -105,7 +108,6 @@ const answerJson = async ({ deps, plan, send, created, headers, log, signal }: A
     plan.n,
     signal,
     async (choiceSignal) => readUpstreamMessage(await send(choiceSignal), deps.stream.idleTimeoutSeconds),
-    () => {},
   )
   const completion = toCompletion(messages, plan, created)
   log.fields.prompt_tokens = completion.usage.prompt_tokens
