@@ -95,6 +95,20 @@ describe('after the first byte → an error chunk and [DONE]', () => {
     expect(sseData(text).at(-1)).toBe('[DONE]')
   })
 
+  test('n = 2: an error in one choice ends the whole stream once, and the other upstream is closed', async () => {
+    const events = fixtureEvents('anthropic/text.sse')
+    const failing = { kind: 'events', events: [...events.slice(0, 4), { type: 'error', error: { type: 'api_error', message: 'boom' } }], delayMs: 20 } as const
+    const slow = { kind: 'events', events, delayMs: 60 } as const
+    gw.mock.reply(failing, slow)
+    const text = await (await gw.chat({ ...STREAM, n: 2 })).text()
+    expect(sseJson(text).filter((chunk) => chunk.error)).toHaveLength(1)
+    expect(sseData(text).filter((data) => data === '[DONE]')).toHaveLength(1)
+    expect(sseData(text).at(-1)).toBe('[DONE]')
+    await Bun.sleep(100)
+    expect(gw.mock.requests.filter((r) => r.cancelledAt !== undefined).length).toBeGreaterThanOrEqual(1)
+    expect(gw.registry.size).toBe(0)
+  })
+
   test.each(['fin', 'rst'] as const)('a connection cut (%s) mid-stream: stream_incomplete; non-stream gets a 502', async (end) => {
     const partial = fixtureEvents('anthropic/text.sse').slice(0, 5).map(sseFrame).join('')
     const raw = await startRawUpstream({ body: partial, end })
