@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { createServer } from 'node:net'
 import { sseFrame } from '../../src/mock-upstream/mock-replies.ts'
+import type { MockReply } from '../../src/mock-upstream/mock-upstream.ts'
 import { fixtureEvents, fixtureJson } from '../support/fixtures.ts'
 import { startRawUpstream } from '../support/raw-upstream.ts'
 import { HELLO, json, sseData, sseJson, startGateway, type TestGateway } from '../support/test-gateway.ts'
@@ -97,8 +98,8 @@ describe('after the first byte → an error chunk and [DONE]', () => {
 
   test('n = 2: an error in one choice ends the whole stream once, and the other upstream is closed', async () => {
     const events = fixtureEvents('anthropic/text.sse')
-    const failing = { kind: 'events', events: [...events.slice(0, 4), { type: 'error', error: { type: 'api_error', message: 'boom' } }], delayMs: 20 } as const
-    const slow = { kind: 'events', events, delayMs: 60 } as const
+    const failing: MockReply = { kind: 'events', events: [...events.slice(0, 4), { type: 'error', error: { type: 'api_error', message: 'boom' } }], delayMs: 20 }
+    const slow: MockReply = { kind: 'events', events, delayMs: 60 }
     gw.mock.reply(failing, slow)
     const text = await (await gw.chat({ ...STREAM, n: 2 })).text()
     expect(sseJson(text).filter((chunk) => chunk.error)).toHaveLength(1)
