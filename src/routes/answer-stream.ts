@@ -19,9 +19,9 @@ export type OpenedStream = {
   pending: SseEvent[]
 }
 
-const parseEvent = (sse: SseEvent): StreamEvent => {
+const parseEvent = (data: SseEvent): StreamEvent => {
   try {
-    const event = JSON.parse(sse.data)
+    const event = JSON.parse(data)
     if (typeof event === 'object' && event !== null && typeof event.type === 'string') return event
   } catch {
     // reported below

@@ -216,8 +216,8 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       }
     }
 
-    const onSseEvent = (sse: SseEvent) => {
-      const raw = readRawDelta(sse.data)
+    const onSseEvent = (data: SseEvent) => {
+      const raw = readRawDelta(data)
       if (raw) {
         if (raw.type === 'text_delta') onText(raw.literal)
         else if (raw.type === 'thinking_delta') onThinking(raw.literal)
@@ -226,7 +226,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       }
       let event: StreamEvent
       try {
-        event = JSON.parse(sse.data)
+        event = JSON.parse(data)
       } catch {
         return fail(upstreamBadResponse('an event was not JSON'))
       }

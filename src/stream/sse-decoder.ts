@@ -2,11 +2,13 @@
  * Server-sent events parser (https://html.spec.whatwg.org/multipage/server-sent-events.html),
  * fed decoded text. Lines end in LF, CRLF or a lone CR, also when a CRLF is split across reads.
  * Each read is scanned once with indexOf; only the unfinished line is kept between reads.
+ * An event is its data: the Messages API names each event again in its JSON `type`, so `event:`
+ * lines (like `id:` and `retry:`) are skipped without being copied.
  */
-export type SseEvent = { event: string | undefined; data: string }
+export type SseEvent = string
 
 export type SseParserOptions = {
-  onEvent: (event: SseEvent) => void
+  onEvent: (data: SseEvent) => void
   /** Largest pending event (unfinished line plus collected data), in UTF-16 units. */
   maxEventSize: number
 }
@@ -22,37 +24,30 @@ const SPACE = 32
 export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => {
   let tail = ''
   let data: string | undefined
-  let eventName: string | undefined
   /** The previous read ended in CR: an LF opening this one ends no second line. */
   let skipLF = false
 
   const dispatch = () => {
-    if (data !== undefined) onEvent({ event: eventName, data })
+    if (data !== undefined) onEvent(data)
     data = undefined
-    eventName = undefined
   }
 
-  const processLine = (line: string) => {
-    if (line.length === 0) return dispatch()
-    // Nearly every line is "data: …" or "event: …": take those without the general field parse.
-    if (line.startsWith('data: ')) {
-      const value = line.slice(6)
-      data = data === undefined ? value : `${data}\n${value}`
-      return
-    }
-    if (line.startsWith('event: ')) {
-      eventName = line.slice(7)
-      return
-    }
-    const colon = line.indexOf(':')
-    if (colon === 0) return // comment
-    const field = colon < 0 ? line : line.slice(0, colon)
-    let valueStart = colon < 0 ? line.length : colon + 1
-    if (line.charCodeAt(valueStart) === SPACE) valueStart++
-    const value = line.slice(valueStart)
-    if (field === 'data') data = data === undefined ? value : `${data}\n${value}`
-    else if (field === 'event') eventName = value
-    // id and retry mean nothing for a one-shot upstream stream; unknown fields are ignored by the spec.
+  const addData = (value: string) => {
+    data = data === undefined ? value : `${data}\n${value}`
+  }
+
+  /** A line from `start` to `end` of `text`; only data lines are copied. */
+  const processLine = (text: string, start: number, end: number) => {
+    if (start === end) return dispatch()
+    // Nearly every line is "data: …" or "event: …": decided without the general field parse.
+    if (text.startsWith('data: ', start)) return addData(text.slice(start + 6, end))
+    if (text.startsWith('event:', start)) return
+    const colon = text.indexOf(':', start)
+    const fieldEnd = colon < 0 || colon > end ? end : colon
+    if (fieldEnd - start !== 4 || !text.startsWith('data', start)) return // comments, event, id, retry, unknown
+    let valueStart = fieldEnd === end ? end : fieldEnd + 1
+    if (valueStart < end && text.charCodeAt(valueStart) === SPACE) valueStart++
+    addData(text.slice(valueStart, end))
   }
 
   const feed = (chunk: string) => {
@@ -69,10 +64,12 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
       if (nextCR !== -1 && nextCR < start) nextCR = chunk.indexOf('\r', start)
       const end = nextCR === -1 ? nextLF : nextLF === -1 ? nextCR : Math.min(nextLF, nextCR)
       if (end === -1) break
-      const piece = chunk.slice(start, end)
-      const line = tail === '' ? piece : tail + piece
-      tail = ''
-      processLine(line)
+      if (tail === '') processLine(chunk, start, end)
+      else {
+        const line = tail + chunk.slice(start, end)
+        tail = ''
+        processLine(line, 0, line.length)
+      }
       if (chunk.charCodeAt(end) === CR) {
         if (end + 1 === length) skipLF = true
         start = chunk.charCodeAt(end + 1) === LF ? end + 2 : end + 1
@@ -88,7 +85,6 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
   const end = () => {
     tail = ''
     data = undefined
-    eventName = undefined
   }
 
   return { feed, end }
@@ -102,7 +98,7 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
 export const createSseDecoder = ({ maxEventSize }: { maxEventSize: number }) => {
   const decoder = new TextDecoder()
   const events: SseEvent[] = []
-  const parser = createSseParser({ onEvent: (event) => events.push(event), maxEventSize })
+  const parser = createSseParser({ onEvent: (data) => events.push(data), maxEventSize })
   return {
     decode(bytes: Uint8Array): SseEvent[] {
       events.length = 0

@@ -10,16 +10,15 @@ const parse = (chunks: readonly string[], maxEventSize = 1 << 20) => {
 }
 
 const STREAM = 'event: a\ndata: {"x":1}\n\n: comment\nevent: b\ndata: line1\ndata: line2\n\ndata:no-space\n\nid: 7\nretry: 10\ndata: {"y":"é😀"}\n\n'
-const EXPECTED: SseEvent[] = [
-  { event: 'a', data: '{"x":1}' },
-  { event: 'b', data: 'line1\nline2' },
-  { event: undefined, data: 'no-space' },
-  { event: undefined, data: '{"y":"é😀"}' },
-]
+const EXPECTED: SseEvent[] = ['{"x":1}', 'line1\nline2', 'no-space', '{"y":"é😀"}']
 
 describe('SSE parser', () => {
   test('parses events, multi-line data, comments and ignored fields', () => {
     expect(parse([STREAM])).toEqual(EXPECTED)
+  })
+
+  test('a field named data with no value, or no space, still counts; lookalike fields do not', () => {
+    expect(parse(['data\ndata:x\ndatax: no\n: data: no\n\n'])).toEqual(['\nx'])
   })
 
   test.each([
@@ -40,12 +39,12 @@ describe('SSE parser', () => {
   })
 
   test('discards a half-received event at the end of the stream', () => {
-    expect(parse(['data: complete\n\ndata: half'])).toEqual([{ event: undefined, data: 'complete' }])
+    expect(parse(['data: complete\n\ndata: half'])).toEqual(['complete'])
   })
 
   test('passes a 1 MiB event and rejects one above the bound', () => {
     const big = 'x'.repeat(1 << 20)
-    expect(parse([`data: ${big.slice(0, 500_000)}`, `${big.slice(500_000)}\n\n`], 2 << 20)[0]?.data.length).toBe(1 << 20)
+    expect(parse([`data: ${big.slice(0, 500_000)}`, `${big.slice(500_000)}\n\n`], 2 << 20)[0]?.length).toBe(1 << 20)
     expect(() => parse([`data: ${big}`], 1000)).toThrow(SseEventTooLargeError)
   })
 })
