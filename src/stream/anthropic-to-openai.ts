@@ -60,6 +60,8 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     let stopReason: string | null | undefined
     let stopExplanation: string | undefined
     let ended = false
+    /** The readable side was closed (terminate), after an error or a complete answer. */
+    let closed = false
     let heartbeat: ReturnType<typeof setTimeout> | undefined
     let idle: ReturnType<typeof setTimeout> | undefined
     let ctrl: TransformStreamDefaultController<string>
@@ -101,6 +103,17 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       emit(terminal ? errorFrame(error) + DONE_FRAME : errorFrame(error))
       end(undefined, error)
       flushOut()
+      closed = true
+      ctrl.terminate()
+    }
+
+    /**
+     * Once the answer is complete the stream closes, which also closes the upstream body: an
+     * upstream that keeps its connection open after `message_stop` must not hold the client.
+     */
+    const closeIfFinished = () => {
+      if (!ended || closed) return
+      closed = true
       ctrl.terminate()
     }
 
@@ -260,6 +273,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         if (options.first) onEvent(options.first)
         onEvents(options.pending)
         flushOut()
+        closeIfFinished()
       },
       transform(bytes) {
         if (ended) return
@@ -273,6 +287,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         }
         onEvents(events)
         flushOut()
+        closeIfFinished()
       },
       flush() {
         if (ended) return

@@ -79,6 +79,16 @@ describe('upstream errors before the first byte → a real HTTP error (wire doc 
 })
 
 describe('after the first byte → an error chunk and [DONE]', () => {
+  test('an upstream that keeps its connection open after message_stop does not hold the client', async () => {
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), then: 'stall' })
+    const started = performance.now()
+    const text = await (await gw.chat(STREAM)).text()
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(sseData(text).at(-1)).toBe('[DONE]')
+    await Bun.sleep(50)
+    expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+  })
+
   test('a degenerate stream that ends at its first event still ends with [DONE]', async () => {
     gw.mock.reply({ kind: 'events', events: [{ type: 'message_stop' }] })
     const text = await (await gw.chat(STREAM)).text()
