@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { Value } from '@sinclair/typebox/value'
+import { Errors } from '@sinclair/typebox/errors'
 import { ModelQuirksOverride } from '../mapping/model-quirks.ts'
 
 /**
@@ -190,7 +190,7 @@ export const ENV_VARS = {
     parse: (raw) => {
       const overrides = new Map<string, ModelQuirksOverride>()
       for (const [model, override] of Object.entries(parseJsonObject(raw))) {
-        const error = Value.Errors(ModelQuirksOverride, override).First()
+        const error = Errors(ModelQuirksOverride, override).First()
         if (error) fail(`"${model}"${error.path.replaceAll('/', '.')}: ${error.message.toLowerCase()}`)
         overrides.set(model, override as ModelQuirksOverride)
       }

@@ -1,4 +1,4 @@
-import { type Static, t } from 'elysia'
+import { type Static, Type as t } from '@sinclair/typebox'
 
 /**
  * What each model family accepts, as data: code asks `findModelQuirks`, never the model name.
