@@ -13,17 +13,24 @@ const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
 const log = createLogger(config.logLevel)
 const { app, registry, lifecycle, metrics } = createApp({ config, log })
 
-app.listen({
-  port: config.port,
-  hostname: config.host,
-  reusePort: true,
-  // Finite against slowloris; each chat request turns its own timer off once its body is read.
-  idleTimeout: 30,
-  // Not Bun's limit: it answers on the declared length alone, before auth (a wrong key must get
-  // 401) and with an empty body. The auth plugin checks the declared length, the body reader
-  // counts chunked bodies, and neither buffers past MAX_BODY_BYTES.
-  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-})
+try {
+  app.listen({
+    port: config.port,
+    hostname: config.host,
+    reusePort: true,
+    // Finite against slowloris; each chat request turns its own timer off once its body is read.
+    idleTimeout: 30,
+    // Not Bun's limit: it answers on the declared length alone, before auth (a wrong key must get
+    // 401) and with an empty body. The auth plugin checks the declared length, the body reader
+    // counts chunked bodies, and neither buffers past MAX_BODY_BYTES.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+  })
+} catch (error) {
+  // One line, not a stack: most often the port is taken by a process that is not a worker of ours.
+  const code = (error as { code?: string }).code ?? (error as Error).message
+  log.error({ msg: `cannot listen on ${config.host}:${config.port} (${code})`, pid: process.pid })
+  process.exit(1)
+}
 const server = app.server
 if (!server) throw new Error('the server did not start')
 log.info({ msg: 'listening', url: `http://${config.host}:${server.port}`, port: server.port, pid: process.pid })

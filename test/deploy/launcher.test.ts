@@ -91,6 +91,8 @@ describe('the launcher (bun run start)', () => {
       const gateway = spawnBun('src/main.ts', env({ PORT: String(port), WORKERS: '2' }))
       expect(await Promise.race([gateway.exited, Bun.sleep(9000).then(() => -1)])).toBe(1)
       expect(gateway.output()).toContain('workers keep crashing')
+      expect(gateway.output()).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`)
+      expect(gateway.output()).not.toContain('    at ')
     } finally {
       blocker.close()
     }
