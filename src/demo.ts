@@ -21,14 +21,18 @@ const gateway = Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.kill(gateway.pid, signal))
 
 const base = `http://127.0.0.1:${port}`
-for (let i = 0; i < 100; i++) {
-  const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false)
-  if (ok) break
-  await Bun.sleep(100)
+const healthy = async () => {
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return true
+    await Bun.sleep(100)
+  }
+  return false
 }
 const body = (stream: boolean) =>
   JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello!' }], ...(stream ? { stream: true } : {}) })
-process.stdout.write(`
+process.stdout.write(
+  (await healthy())
+    ? `
 Demo gateway on ${base} (mock upstream on ${mock.url}, client key ${DEMO_KEY}). Try:
 
   curl ${base}/v1/chat/completions -H 'Authorization: Bearer ${DEMO_KEY}' -H 'Content-Type: application/json' -d '${body(false)}'
@@ -36,4 +40,6 @@ Demo gateway on ${base} (mock upstream on ${mock.url}, client key ${DEMO_KEY}). 
   curl -N ${base}/v1/chat/completions -H 'Authorization: Bearer ${DEMO_KEY}' -H 'Content-Type: application/json' -d '${body(true)}'
 
 Ctrl-C stops it.
-`)
+`
+    : `\nThe gateway did not answer on ${base} within 10 s (see its log above; PORT=… picks another port).\n`,
+)
