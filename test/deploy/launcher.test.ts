@@ -132,3 +132,21 @@ describe('drain on SIGTERM', () => {
     expect(performance.now() - signalled).toBeLessThan(2500)
   })
 })
+
+describe('the demo (npm run demo)', () => {
+  test('runs the gateway in front of the mock, prints ready curl lines that work, and stops on SIGTERM', async () => {
+    const port = await freePort()
+    const demo = spawnBun('src/demo.ts', { PORT: String(port), WORKERS: '1', HOST: '127.0.0.1' })
+    const [line] = await demo.waitFor(/curl http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions .*/)
+    const body = line.match(/-d '(.*)'$/)?.[1] ?? ''
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-demo1', 'content-type': 'application/json' },
+      body,
+    })
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toContain('Hello!')
+    demo.proc.kill('SIGTERM')
+    expect(await demo.exited).toBe(0)
+  })
+})
