@@ -6,6 +6,18 @@ import { connect, createServer, type Socket } from 'node:net'
  * headers and bodies that fetch() would refuse or fix up.
  */
 
+/** Writes `data`, then calls `done` once the kernel took it (drain) or the socket closed. */
+const writeRespectingDrain = (socket: Socket, data: string | Uint8Array, done: () => void) => {
+  if (socket.write(data)) return done()
+  const finish = () => {
+    socket.off('drain', finish)
+    socket.off('close', finish)
+    done()
+  }
+  socket.on('drain', finish)
+  socket.on('close', finish)
+}
+
 const CRLF = '\r\n'
 const HEAD_END = Buffer.from('\r\n\r\n')
 
@@ -126,14 +138,7 @@ export const startTcpUpstream = async (onRequest: (conn: UpstreamConn, request: 
           const payload = typeof text === 'string' ? Buffer.from(text) : text
           const framed = Buffer.concat([Buffer.from(`${payload.length.toString(16)}${CRLF}`), payload, Buffer.from(CRLF)])
           conn.bytesQueued += framed.length
-          if (socket.write(framed)) return resolve()
-          const done = () => {
-            socket.off('drain', done)
-            socket.off('close', done)
-            resolve()
-          }
-          socket.on('drain', done)
-          socket.on('close', done)
+          writeRespectingDrain(socket, framed, resolve)
         }),
       finish: () => {
         if (!conn.isOpen()) return
@@ -331,14 +336,7 @@ export const rawClient = async (port: number): Promise<RawClient> => {
     write: (data) =>
       new Promise<void>((resolve) => {
         if (closedFlag || socket.destroyed) return resolve()
-        if (socket.write(data)) return resolve()
-        const done = () => {
-          socket.off('drain', done)
-          socket.off('close', done)
-          resolve()
-        }
-        socket.on('drain', done)
-        socket.on('close', done)
+        writeRespectingDrain(socket, data, resolve)
       }),
     pause: () => {
       socket.pause()
