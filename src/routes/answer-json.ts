@@ -1,4 +1,5 @@
 import type { Message } from '../anthropic/response-schema.ts'
+import { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { toOpenAIResponse } from '../mapping/to-openai-response.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
@@ -17,8 +18,10 @@ export const readUpstreamMessage = async (reply: UpstreamReply, idleTimeoutSecon
   let text: string
   try {
     text = await reply.response.text()
-  } catch {
-    throw timedOut ? upstreamTimeout(idleTimeoutSeconds) : streamIncomplete()
+  } catch (error) {
+    if (timedOut) throw upstreamTimeout(idleTimeoutSeconds)
+    // A client that hung up aborted the body with clientClosed(): logged as 499, not a fault.
+    throw error instanceof OpenAIError ? error : streamIncomplete()
   } finally {
     clearTimeout(timer)
   }

@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
-import type { OpenAIError } from '../errors/openai-error.ts'
+import { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
@@ -53,8 +53,9 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
       let read: Awaited<ReturnType<typeof reader.read>>
       try {
         read = await reader.read()
-      } catch {
-        throw timedOut ?? streamIncomplete()
+      } catch (error) {
+        // A client that hung up aborted the body with clientClosed(): logged as 499, not a fault.
+        throw timedOut ?? (error instanceof OpenAIError ? error : streamIncomplete())
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
       idle.refresh()

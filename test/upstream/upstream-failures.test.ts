@@ -183,6 +183,29 @@ describe('time-outs and unreachable upstreams', () => {
 })
 
 describe('client hang-up', () => {
+  test('while the gateway waits for the first event: logged as 499 client_closed, not as an upstream fault', async () => {
+    const logged = await startGateway({ env: { LOG_LEVEL: 'info' } })
+    try {
+      const start = sseFrame(fixtureEvents('anthropic/text.sse')[0] as never)
+      logged.mock.reply({ kind: 'chunks', chunks: [start.slice(0, 20), start.slice(20)], delayMs: 1000 })
+      const controller = new AbortController()
+      const pending = fetch(`${logged.url}/v1/chat/completions`, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: { authorization: 'Bearer sk-test-client-key-0001', 'content-type': 'application/json' },
+        body: JSON.stringify(STREAM),
+      }).catch(() => undefined)
+      await Bun.sleep(200)
+      controller.abort()
+      await pending
+      await Bun.sleep(200)
+      const lines = logged.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request')
+      expect(lines.map((line) => [line.status, line.error_code])).toEqual([[499, 'client_closed']])
+    } finally {
+      await logged.stop()
+    }
+  })
+
   test('mid-stream: the upstream request is cancelled', async () => {
     gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), delayMs: 50 })
     const controller = new AbortController()
