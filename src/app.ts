@@ -81,7 +81,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         now,
       }),
     )
-    .use(messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes }))
+    .use(messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log }))
     .use(modelsRoute(config, Math.floor(now())))
   return { app, registry, lifecycle, metrics }
 }

@@ -6,6 +6,7 @@ import { type ChatCompletionRequest, IGNORED_FIELDS, KNOWN_REQUEST_FIELDS } from
 import { Adjustments } from './adjustments.ts'
 import { findModelQuirks } from './model-quirks.ts'
 import { type MaxTokensOptions, resolveMaxTokens } from './resolve-max-tokens.ts'
+import { resolveModel } from './resolve-model.ts'
 import { toAnthropicResponseFormat } from './to-anthropic-response-format.ts'
 import { toAnthropicSampling } from './to-anthropic-sampling.ts'
 import { fitThinkingBudget, toAnthropicThinking, withEffort } from './to-anthropic-thinking.ts'
@@ -94,9 +95,7 @@ const settleTrailingAssistant = (turns: Turn[], prefillAllowed: boolean, adjustm
 /** Chat Completions request → Messages API request, plus everything the answer's mapping needs. */
 export const toAnthropicRequest = (request: ChatCompletionRequest, options: RequestMappingOptions): AnthropicRequestPlan => {
   rejectUnsupported(request, options.maxN)
-  const requestedModel = request.model ?? options.defaultModel
-  if (requestedModel === undefined) throw invalidRequest('you must provide a model parameter', 'model')
-  const model = options.modelAliases.get(requestedModel) ?? requestedModel
+  const { requestedModel, model } = resolveModel(request.model, options)
   const quirks = findModelQuirks(model, options.modelQuirks)
   const adjustments = new Adjustments()
 
@@ -124,7 +123,8 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
       model,
       maxCompletionTokens: request.max_completion_tokens,
       maxTokens: request.max_tokens,
-      thinkingBudget: thinking?.type === 'enabled' ? thinking.budget_tokens : 0,
+      // A client's own thinking object may lack a budget; the API will say so, max_tokens stays a number.
+      thinkingBudget: thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number' ? thinking.budget_tokens : 0,
       prompt: () => ({ system: system.map((block) => block.text), turns, tools: format.tools ?? [] }),
     },
     options,

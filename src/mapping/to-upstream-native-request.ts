@@ -1,9 +1,9 @@
 import type { ContentBlock, MessageParam } from '../anthropic/request-schema.ts'
 import type { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
-import { invalidRequest } from '../errors/openai-error.ts'
 import { Adjustments } from './adjustments.ts'
 import type { RequestMappingOptions } from './to-anthropic-request.ts'
 import { resolveMaxTokens } from './resolve-max-tokens.ts'
+import { resolveModel } from './resolve-model.ts'
 import { fitThinkingBudget } from './to-anthropic-thinking.ts'
 import type { Turn } from './to-anthropic-turns.ts'
 
@@ -27,9 +27,7 @@ export const toUpstreamNativeRequest = (
   { countTokens }: { countTokens: boolean },
   options: RequestMappingOptions,
 ): NativeRequestPlan => {
-  const requestedModel = request.model ?? options.defaultModel
-  if (requestedModel === undefined) throw invalidRequest('model: Field required', 'model')
-  const model = options.modelAliases.get(requestedModel) ?? requestedModel
+  const { requestedModel, model } = resolveModel(request.model, options)
   const adjustments = new Adjustments()
   const body: Record<string, unknown> = { ...request, model }
   if (countTokens) return { body, requestedModel, stream: false, adjustments }

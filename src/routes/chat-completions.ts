@@ -13,6 +13,7 @@ import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
 import { completionIdOf, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
+import { noteReply, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
   mapping: RequestMappingOptions
@@ -48,10 +49,7 @@ const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: A
 const sendNoted = (send: (signal: AbortSignal) => Promise<UpstreamReply>, log: RequestLog, headers: Record<string, string>) =>
   async (signal: AbortSignal) => {
     const reply = await send(signal)
-    log.fields.upstream_status = reply.response.status
-    log.fields.upstream_request_id = reply.requestId
-    log.fields.attempts = reply.attempts
-    if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+    noteReply(reply, log, headers)
     return reply
   }
 
@@ -77,12 +75,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const { requestId, log } = getRequestContext(request)
       const plan = toAnthropicRequest(body, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers: Record<string, string> = { 'x-request-id': requestId }
-      if (plan.adjustments.size > 0) {
-        headers['x-gateway-adjustments'] = plan.adjustments.toHeader()
-        log.fields.adjustments = plan.adjustments.toArray()
-        deps.log.debug({ msg: 'request adjusted', request_id: requestId, adjustments: log.fields.adjustments })
-      }
+      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log })
       const upstreamBody = JSON.stringify(plan.body)
       const created = Math.floor(deps.now())
       const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)

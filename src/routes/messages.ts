@@ -4,14 +4,17 @@ import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
+import type { Logger } from '../logging/logger.ts'
 import { passthroughBody } from '../stream/passthrough-body.ts'
 import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
+import { noteReply, startHeaders } from './note-exchange.ts'
 
 export type MessagesDeps = {
   mapping: RequestMappingOptions
   upstream: UpstreamClient
   idleTimeoutSeconds: number
   maxBodyBytes: number
+  log: Logger
 }
 
 /** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
@@ -29,28 +32,23 @@ export const messagesRoute = (deps: MessagesDeps) => {
       const { requestId, log } = getRequestContext(request)
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers: Record<string, string> = { 'x-request-id': requestId }
-      if (plan.adjustments.size > 0) {
-        headers['x-gateway-adjustments'] = plan.adjustments.toHeader()
-        log.fields.adjustments = plan.adjustments.toArray()
-      }
+      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log })
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,
         endpoint,
         betas: request.headers.get('anthropic-beta'),
       })
-      Object.assign(log.fields, { upstream_status: reply.response.status, upstream_request_id: reply.requestId, attempts: reply.attempts })
+      noteReply(reply, log, headers)
       for (const name of PASSED_HEADERS) {
         const value = reply.response.headers.get(name)
         if (value) headers[name] = value
       }
-      if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
       log.deferred = true
       log.markFirstByte()
       const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
         if (fault) log.noteError(fault)
-        log.write(reply.response.status)
+        log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
       })
       if (!piped) log.write(reply.response.status)
       return new Response(piped, { status: reply.response.status, headers })

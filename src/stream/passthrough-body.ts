@@ -1,30 +1,53 @@
-import { type FaultBox, watchUpstreamBody } from './watch-upstream-body.ts'
+import { OpenAIError } from '../errors/openai-error.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
+import { clientClosed, streamIncomplete, upstreamTimeout } from '../upstream/upstream-error.ts'
 
 const encoder = new TextEncoder()
 
 /**
- * An upstream body piped back byte for byte (Anthropic-native routes). If it ends early (a cut,
- * an idle timeout), an Anthropic `error` event is appended, after blank lines that close any
- * half-sent event, so the client's SDK raises instead of taking a cut stream for a whole one.
+ * An upstream body piped back byte for byte (Anthropic-native routes), pulled, so a slow client
+ * slows the upstream socket. UPSTREAM_TIMEOUT applies between reads. If the body ends early (a
+ * cut, an idle timeout), an Anthropic `error` event follows blank lines that close any half-sent
+ * event, so the client's SDK raises instead of taking a cut stream for a whole one. `onEnd` gets
+ * why it ended early, if it did (a client that left: clientClosed()).
  */
-export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number, onEnd: (fault: FaultBox['current']) => void) => {
+export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number, onEnd: (fault: OpenAIError | undefined) => void) => {
   const body = reply.response.body
   if (!body) return null
-  const fault: FaultBox = { current: undefined }
-  const watched = watchUpstreamBody({ body, idleTimeoutSeconds, abortUpstream: reply.abort, fault })
   const isStream = (reply.response.headers.get('content-type') ?? '').startsWith('text/event-stream')
-  return watched.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        controller.enqueue(chunk)
+  const reader = body.getReader()
+  let timedOut: OpenAIError | undefined
+  const idle = setTimeout(() => {
+    timedOut = upstreamTimeout(idleTimeoutSeconds)
+    reply.abort(timedOut)
+  }, idleTimeoutSeconds * 1000)
+  const end = (controller: ReadableStreamDefaultController<Uint8Array>, fault: OpenAIError | undefined) => {
+    clearTimeout(idle)
+    onEnd(fault)
+    if (fault && isStream && fault.code !== 'client_closed') {
+      const event = { type: 'error', error: { type: fault.code === 'upstream_timeout' ? 'timeout_error' : 'api_error', message: fault.message } }
+      controller.enqueue(encoder.encode(`\n\nevent: error\ndata: ${JSON.stringify(event)}\n\n`))
+    }
+    controller.close()
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read()
+          if (done) return end(controller, undefined)
+          idle.refresh()
+          controller.enqueue(value)
+        } catch (error) {
+          end(controller, timedOut ?? (error instanceof OpenAIError ? error : streamIncomplete()))
+        }
       },
-      flush(controller) {
-        onEnd(fault.current)
-        if (!fault.current || !isStream) return
-        const event = { type: 'error', error: { type: fault.current.code === 'upstream_timeout' ? 'timeout_error' : 'api_error', message: fault.current.message } }
-        controller.enqueue(encoder.encode(`\n\nevent: error\ndata: ${JSON.stringify(event)}\n\n`))
+      cancel(reason) {
+        clearTimeout(idle)
+        onEnd(clientClosed())
+        return reader.cancel(reason)
       },
-    }),
+    },
+    { highWaterMark: 0 },
   )
 }

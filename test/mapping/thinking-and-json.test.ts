@@ -37,6 +37,13 @@ describe('reasoning_effort → thinking', () => {
     expect(old.adjustments.toArray()).toContain('reasoning_effort:ignored')
   })
 
+  test('a thinking object without a budget passes as sent, and max_tokens stays a number', () => {
+    const options = loadConfig(baseEnv('http://127.0.0.1:1/v1/messages'))
+    const plan = toAnthropicRequest({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }], thinking: { type: 'enabled' } } as ChatCompletionRequest, options)
+    expect(plan.body.max_tokens).toBe(4096)
+    expect(plan.body.thinking).toEqual({ type: 'enabled' } as never)
+  })
+
   test('a thinking object passes as sent', () => {
     expect(map({ model: 'claude-sonnet-4-5', thinking: { type: 'enabled', budget_tokens: 3000 } }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 3000 })
   })
