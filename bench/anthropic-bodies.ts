@@ -93,6 +93,18 @@ export function toolInput(deltas: number) {
   return { location: 'San Francisco, CA', unit: 'celsius', notes: answerText(Math.max(deltas * 4, 200)) }
 }
 
+/** The non-stream Message of a variant. */
+const message = (content: unknown[], stopReason: string, usage: { input_tokens: number; output_tokens: number }) => ({
+  id: 'msg_bench_0001',
+  type: 'message',
+  role: 'assistant',
+  model: MODEL,
+  content,
+  stop_reason: stopReason,
+  stop_sequence: null,
+  usage,
+})
+
 /** A text answer, as one Message or as `deltas` text_delta events. */
 export function textVariant(deltas: number): Variant {
   const { json: text, stream: streamText } = answerTexts(deltas)
@@ -104,17 +116,7 @@ export function textVariant(deltas: number): Variant {
     ),
     ...finish('end_turn', deltas),
   ]
-  const json = {
-    id: 'msg_bench_0001',
-    type: 'message',
-    role: 'assistant',
-    model: MODEL,
-    content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: { input_tokens: 12, output_tokens: 250 },
-  }
-  return variant(json, events)
+  return variant(message([{ type: 'text', text }], 'end_turn', { input_tokens: 12, output_tokens: 250 }), events)
 }
 
 /** A tool call: one tool_use block; its input arrives as `deltas` input_json_delta fragments. */
@@ -133,15 +135,6 @@ export function toolVariant(deltas: number): Variant {
     ),
     ...finish('tool_use', deltas),
   ]
-  const json = {
-    id: 'msg_bench_0001',
-    type: 'message',
-    role: 'assistant',
-    model: MODEL,
-    content: [{ ...block, input }],
-    stop_reason: 'tool_use',
-    stop_sequence: null,
-    usage: { input_tokens: 80, output_tokens: 60 },
-  }
+  const json = message([{ ...block, input }], 'tool_use', { input_tokens: 80, output_tokens: 60 })
   return variant(json, events)
 }

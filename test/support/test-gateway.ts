@@ -22,8 +22,10 @@ export type TestGateway = {
   logs: string[]
   registry: ReturnType<typeof createApp>['registry']
   lifecycle: ReturnType<typeof createApp>['lifecycle']
-  post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<Response>
+  post: (path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => Promise<Response>
   chat: (body: unknown, headers?: Record<string, string>) => Promise<Response>
+  /** Sends a chat request and hangs up after `afterMs`, before or while the answer comes. */
+  abandonChat: (body: unknown, afterMs: number) => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -43,9 +45,10 @@ export const startGateway = async ({
   const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
   const url = `http://127.0.0.1:${app.server?.port}`
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
     fetch(`${url}${path}`, {
       method: 'POST',
+      signal,
       headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     })
@@ -57,6 +60,13 @@ export const startGateway = async ({
     lifecycle,
     post,
     chat: (body, headers) => post('/v1/chat/completions', body, headers),
+    abandonChat: async (body, afterMs) => {
+      const controller = new AbortController()
+      const pending = post('/v1/chat/completions', body, {}, controller.signal).catch(() => undefined)
+      await Bun.sleep(afterMs)
+      controller.abort()
+      await pending
+    },
     stop: async () => {
       await app.stop(true)
       mock.stop()

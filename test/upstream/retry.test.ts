@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { nextDelayMs, retryAfterMs } from '../../src/upstream/retry.ts'
-import { CLIENT_KEY, HELLO, json, startGateway, type TestGateway } from '../support/test-gateway.ts'
+import { HELLO, json, startGateway, type TestGateway } from '../support/test-gateway.ts'
 
 describe('retry policy', () => {
   test('retry-after-ms, retry-after seconds, and an HTTP date', () => {
@@ -65,16 +65,7 @@ describe('retries against the upstream', () => {
 
   test('a client that leaves during the backoff stops all further attempts', async () => {
     gw.mock.reply({ ...overloaded, headers: { 'retry-after': '1' } })
-    const controller = new AbortController()
-    const pending = fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(HELLO),
-    }).catch(() => undefined)
-    await Bun.sleep(200)
-    controller.abort()
-    await pending
+    await gw.abandonChat(HELLO, 200)
     await Bun.sleep(1200)
     expect(gw.mock.requests).toHaveLength(1)
   })

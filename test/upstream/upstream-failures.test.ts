@@ -188,16 +188,7 @@ describe('client hang-up', () => {
     try {
       const start = sseFrame(fixtureEvents('anthropic/text.sse')[0] as never)
       logged.mock.reply({ kind: 'chunks', chunks: [start.slice(0, 20), start.slice(20)], delayMs: 1000 })
-      const controller = new AbortController()
-      const pending = fetch(`${logged.url}/v1/chat/completions`, {
-        method: 'POST',
-        signal: controller.signal,
-        headers: { authorization: 'Bearer sk-test-client-key-0001', 'content-type': 'application/json' },
-        body: JSON.stringify(STREAM),
-      }).catch(() => undefined)
-      await Bun.sleep(200)
-      controller.abort()
-      await pending
+      await logged.abandonChat(STREAM, 200)
       await Bun.sleep(200)
       const lines = logged.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request')
       expect(lines.map((line) => [line.status, line.error_code])).toEqual([[499, 'client_closed']])
@@ -208,28 +199,16 @@ describe('client hang-up', () => {
 
   test('mid-stream: the upstream request is cancelled', async () => {
     gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), delayMs: 50 })
-    const controller = new AbortController()
-    const response = await gw.chat(STREAM, {}).then((r) => r)
-    const reader = response.body?.getReader()
+    const reader = (await gw.chat(STREAM)).body?.getReader()
     await reader?.read()
     await reader?.cancel()
-    controller.abort()
     await Bun.sleep(150)
     expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
   })
 
   test('before the upstream answered: the upstream request is cancelled', async () => {
     gw.mock.reply({ kind: 'delay', ms: 1000, reply: { kind: 'echo' } })
-    const controller = new AbortController()
-    const pending = fetch(`${gw.url}/v1/chat/completions`, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: { authorization: 'Bearer sk-test-client-key-0001', 'content-type': 'application/json' },
-      body: JSON.stringify(STREAM),
-    }).catch(() => undefined)
-    await Bun.sleep(100)
-    controller.abort()
-    await pending
+    await gw.abandonChat(STREAM, 100)
     await Bun.sleep(1100)
     expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
   })
