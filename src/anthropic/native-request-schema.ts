@@ -1,4 +1,5 @@
-import { type Static, t } from 'elysia'
+// Plain TypeBox: Elysia's `t.Integer` also accepts numeric strings (see openai/request-schema.ts).
+import { type Static, Type as t } from '@sinclair/typebox'
 
 /**
  * What the gateway itself reads of an Anthropic-native request (`/v1/messages`,

@@ -1,4 +1,5 @@
-import { type Static, t } from 'elysia'
+// Plain TypeBox: Elysia's `t.Integer` also accepts numeric strings (see openai/request-schema.ts).
+import { type Static, Type as t } from '@sinclair/typebox'
 
 /** The Messages API request, as this gateway sends it (and as the mock upstream checks it). */
 const strict = { additionalProperties: false } as const

@@ -1,4 +1,5 @@
-import { type Static, t } from 'elysia'
+// Plain TypeBox: Elysia's `t.Integer` also accepts numeric strings (see openai/request-schema.ts).
+import { type Static, Type as t } from '@sinclair/typebox'
 import { ErrorBody, Message, ResponseBlock, StopDetails, StopReason, Usage } from './response-schema.ts'
 
 /** The Messages API's SSE events (https://docs.anthropic.com/en/docs/build-with-claude/streaming). */

@@ -1,4 +1,6 @@
-import { type Static, t } from 'elysia'
+// Plain TypeBox, not Elysia's `t`: its `t.Integer` also accepts numeric strings ("512") and
+// coerces them, which the real APIs reject, and costs a Decode walk of every request body.
+import { type Static, Type as t } from '@sinclair/typebox'
 
 /** Limits that keep one request from costing unbounded work; each has a clear 400. */
 export const REQUEST_LIMITS = { messages: 4096, partsPerMessage: 1024, tools: 512, stopSequences: 16 } as const

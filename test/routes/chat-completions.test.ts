@@ -134,6 +134,9 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
     [{ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'messages[0].content[0].image_url.url'],
     [{ model: 'm', messages: [user], max_tokens: -1 }, 'max_tokens'],
     [{ model: 'm', messages: [user], max_tokens: 1.5 }, 'max_tokens'],
+    // Elysia's own t.Integer would coerce this; the OpenAI API rejects it.
+    [{ model: 'm', messages: [user], max_tokens: '512' }, 'max_tokens'],
+    [{ model: 'm', messages: [user], n: '2' }, 'n'],
     [{ model: 'm', messages: [user], max_completion_tokens: 0 }, 'max_completion_tokens'],
     [{ model: 'm', messages: [user], temperature: 'hot' }, 'temperature'],
     [{ model: 'm', messages: [user], temperature: 2.5 }, 'temperature'],
