@@ -35,7 +35,8 @@ const internalError = (requestId: string) =>
  */
 export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }) =>
   new Elysia({ name: 'error-plugin' }).onError({ as: 'global' }, function toOpenAIErrorResponse({ code, error, request, path, set }) {
-    const requestId = String(set.headers['x-request-id'] ?? '')
+    const context = findRequestContext(request)
+    const requestId = context?.requestId ?? ''
     let failure: OpenAIError
     // Elysia wraps whatever a route's parser throws in a ParseError, with the original as its cause.
     const cause = (error as { cause?: unknown }).cause
@@ -53,8 +54,10 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
       log.error({ msg: 'unhandled error', request_id: requestId, error: error instanceof Error ? error.stack : String(error) })
       failure = internalError(requestId)
     }
-    findRequestContext(request)?.log.noteError(failure)
+    context?.log.noteError(failure)
     set.status = failure.status
+    // A route may have moved the id into its own headers (see startHeaders) before it failed.
+    if (context) set.headers['x-request-id'] = requestId
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'
     return errorBodyText(failure, path)

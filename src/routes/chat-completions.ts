@@ -69,13 +69,13 @@ const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logge
 export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
   new Elysia({ name: 'chat-completions' }).post(
     '/v1/chat/completions',
-    async ({ body, request, server }) => {
+    async ({ body, request, server, set }) => {
       // The body is in: from here the answer may take minutes, so the server's idle timer stops.
       server?.timeout(request, 0)
       const { requestId, log } = getRequestContext(request)
       const plan = toAnthropicRequest(body, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log })
+      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
       const upstreamBody = JSON.stringify(plan.body)
       const created = Math.floor(deps.now())
       const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)

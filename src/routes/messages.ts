@@ -27,12 +27,22 @@ const PASSED_HEADERS = ['content-type', 'request-id', 'retry-after', 'cache-cont
  */
 export const messagesRoute = (deps: MessagesDeps) => {
   const handle = (endpoint: UpstreamEndpoint) =>
-    async function forward({ body, request, server }: { body: NativeMessagesRequest; request: Request; server: { timeout: (r: Request, s: number) => void } | null }) {
+    async function forward({
+      body,
+      request,
+      server,
+      set,
+    }: {
+      body: NativeMessagesRequest
+      request: Request
+      server: { timeout: (r: Request, s: number) => void } | null
+      set: { headers: Record<string, unknown> }
+    }) {
       server?.timeout(request, 0)
       const { requestId, log } = getRequestContext(request)
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log })
+      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,

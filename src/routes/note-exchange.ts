@@ -6,18 +6,25 @@ import type { UpstreamReply } from '../upstream/upstream-client.ts'
 /**
  * The response headers every upstream-bound route starts with, and its adjustments reported in
  * `x-gateway-adjustments`, the request's log line and the debug log.
+ *
+ * The request id moves from Elysia's `set.headers` into the route's own headers: with nothing
+ * left to merge, Elysia sends the route's Response as it is instead of copying it (a sixth of the
+ * handler's time in a profile). An error thrown later gets the id back from the error plugin.
  */
 export const startHeaders = ({
   requestId,
   adjustments,
   log,
   logger,
+  elysiaHeaders,
 }: {
   requestId: string
   adjustments: Adjustments
   log: RequestLog
   logger: Logger
+  elysiaHeaders: Record<string, unknown>
 }): Record<string, string> => {
+  delete elysiaHeaders['x-request-id']
   const headers: Record<string, string> = { 'x-request-id': requestId }
   if (adjustments.size === 0) return headers
   headers['x-gateway-adjustments'] = adjustments.toHeader()

@@ -67,6 +67,23 @@ describe('a chat completion, JSON and streamed', () => {
     expect((await gw.chat(HELLO, { 'x-request-id': 'my-trace.1' })).headers.get('x-request-id')).toBe('my-trace.1')
     expect((await gw.chat(HELLO, { 'x-request-id': 'bad id <script>' })).headers.get('x-request-id')).toMatch(/^req_/)
   })
+
+  test('every answer carries its x-request-id exactly once: success, stream, bad input, upstream error, native route', async () => {
+    const idOf = async (pending: Promise<Response>) => {
+      const response = await pending
+      await response.text()
+      return [response.status, response.headers.get('x-request-id')]
+    }
+    const trace = { 'x-request-id': 'trace-1' }
+    expect(await idOf(gw.chat(HELLO, trace))).toEqual([200, 'trace-1'])
+    expect(await idOf(gw.chat({ ...HELLO, stream: true }, trace))).toEqual([200, 'trace-1'])
+    expect(await idOf(gw.chat({ model: 'm' }, trace))).toEqual([400, 'trace-1'])
+    gw.mock.reply({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Slow down' })
+    expect(await idOf(gw.chat(HELLO, trace))).toEqual([429, 'trace-1'])
+    const native = { ...trace, 'x-api-key': CLIENT_KEY }
+    expect(await idOf(gw.post('/v1/messages', { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, native))).toEqual([200, 'trace-1'])
+    expect(await idOf(gw.post('/v1/messages', { model: 'm' }, native))).toEqual([400, 'trace-1'])
+  })
 })
 
 describe('auth, before the body is read', () => {
