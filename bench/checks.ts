@@ -1,5 +1,7 @@
 // The gateway's performance targets, each judged against the bare pass-through measured in the
-// same run (absolute numbers depend on the machine; ratios to the floor much less so).
+// same run (absolute numbers depend on the machine; ratios to the floor much less so). Where a
+// floor proxy (floor-proxy.ts) was measured too, its ratio is given beside the gateway's: how close
+// to bare anything that reads what it relays can get here.
 
 import type { CellResult, Mode } from './cell.ts'
 import type { MemoryResult } from './memory-test.ts'
@@ -33,6 +35,13 @@ function addedCheck(name: string, gateway: number | undefined, bare: number | un
     measured: `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (${gateway.toFixed(3)} vs ${bare.toFixed(3)})`,
     pass: added <= maxAdded,
   }
+}
+
+/** Appends what the floors reached on the same measure, e.g. "; floors: transform 0.72, mapper 0.43". */
+function withFloors(check: Check, floors: [label: string, ratio: number | undefined][]): Check {
+  const known = floors.filter((f): f is [string, number] => f[1] !== undefined && Number.isFinite(f[1]))
+  if (known.length === 0 || check.pass === undefined) return check
+  return { ...check, measured: `${check.measured}; floors: ${known.map(([label, r]) => `${label} ${r.toFixed(2)}`).join(', ')}` }
 }
 
 function peakRss(m: MemoryResult) {
@@ -79,14 +88,25 @@ function scalingCheck(check: Check, cores: number): Check {
 export function evaluateChecks(
   cells: CellResult[],
   memory: Record<string, MemoryResult>,
-  names: { bare: string; gateway: string; gateway2: string },
+  names: { bare: string; floorTransform: string; floorMapper: string; gateway: string; gateway2: string },
   cores: number,
 ): Check[] {
   const rps = (t: string, m: Mode) => cell(cells, t, m, 64)?.load.requestsPerSecond
   const seq = (t: string, m: Mode) => cell(cells, t, m, 1)?.probe
+  const rpsRatio = (t: string, m: Mode) => (rps(t, m) ?? NaN) / (rps(names.bare, m) ?? NaN)
+  const peakRatio = (t: string) => {
+    const [target, bare] = [memory[t], memory[names.bare]]
+    return target && bare ? peakRss(target) / peakRss(bare) : undefined
+  }
   return [
-    ratioCheck('non-stream req/s at c=64 ≥ 0.8 × bare', rps(names.gateway, 'non-stream'), rps(names.bare, 'non-stream'), 0.8),
-    ratioCheck('stream req/s at c=64 ≥ 0.7 × bare', rps(names.gateway, 'stream'), rps(names.bare, 'stream'), 0.7),
+    withFloors(
+      ratioCheck('non-stream req/s at c=64 ≥ 0.8 × bare', rps(names.gateway, 'non-stream'), rps(names.bare, 'non-stream'), 0.8),
+      [['mapper', rpsRatio(names.floorMapper, 'non-stream')]],
+    ),
+    withFloors(ratioCheck('stream req/s at c=64 ≥ 0.7 × bare', rps(names.gateway, 'stream'), rps(names.bare, 'stream'), 0.7), [
+      ['transform', rpsRatio(names.floorTransform, 'stream')],
+      ['mapper', rpsRatio(names.floorMapper, 'stream')],
+    ]),
     addedCheck(
       'added non-stream p50 latency at c=1 ≤ 0.3 ms',
       seq(names.gateway, 'non-stream')?.completeP50Ms,
@@ -99,7 +119,10 @@ export function evaluateChecks(
       seq(names.bare, 'stream')?.firstByteP50Ms,
       1,
     ),
-    memoryCheck(memory[names.gateway], memory[names.bare]),
+    withFloors(memoryCheck(memory[names.gateway], memory[names.bare]), [
+      ['transform', peakRatio(names.floorTransform)],
+      ['mapper', peakRatio(names.floorMapper)],
+    ]),
     noGrowthCheck(names.gateway, memory[names.gateway]),
     noGrowthCheck(names.gateway2, memory[names.gateway2]),
     scalingCheck(

@@ -1,12 +1,13 @@
 // What the benchmark sends to each kind of target, and what a correct answer looks like.
-// The gateway speaks OpenAI Chat Completions; the bare proxy passes Anthropic Messages through,
-// so it gets the equivalent Anthropic request.
+// The gateway speaks OpenAI Chat Completions; the bare proxy and the floors take Anthropic
+// Messages, so they get the equivalent Anthropic request. The mapper floor answers streams in
+// OpenAI chunks.
 
 import type { Mode } from './cell.ts'
 import type { RequestSpec } from './load.ts'
 import type { Service } from './targets.ts'
 
-export type TargetKind = 'bare' | 'gateway'
+export type TargetKind = 'bare' | 'gateway' | 'floor-transform' | 'floor-mapper'
 
 const MODEL = 'claude-sonnet-4-5'
 const MESSAGES = [{ role: 'user', content: 'Say hello' }]
@@ -31,7 +32,7 @@ export function requestSpec(kind: TargetKind, target: Service, mode: Mode): Requ
 function looksRight(kind: TargetKind, mode: Mode, text: string): boolean {
   if (mode === 'stream') {
     const end = text.trimEnd()
-    return kind === 'gateway'
+    return kind === 'gateway' || kind === 'floor-mapper'
       ? end.endsWith('data: [DONE]') && text.includes('"finish_reason":"stop"')
       : end.endsWith('data: {"type":"message_stop"}')
   }

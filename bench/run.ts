@@ -12,6 +12,7 @@ import {
   GATEWAY_ENTRY,
   gatewayExists,
   startBare,
+  startFloor,
   startGateway,
   startUpstream,
   stop,
@@ -22,8 +23,8 @@ import {
 
 const quick = process.argv.includes('--quick')
 
-// Full: 3 targets × 2 modes × 4 concurrencies × ~7 s, plus memory tests: 3 to 4 minutes.
-// Quick: 2 concurrencies × ~3 s: a little over 1 minute.
+// Full: 5 targets, 9 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 6 minutes.
+// Quick: 2 concurrencies × ~3 s: under 2 minutes.
 const settings = {
   concurrencies: quick ? [1, 64] : [1, 16, 64, 256],
   durationS: quick ? 2 : 6,
@@ -41,12 +42,16 @@ interface TargetPlan {
   name: string
   kind: TargetKind
   workers: number
+  modes: Mode[]
 }
 
 const TARGETS: TargetPlan[] = [
-  { name: 'bare', kind: 'bare', workers: 1 },
-  { name: 'gateway-w1', kind: 'gateway', workers: 1 },
-  { name: 'gateway-w2', kind: 'gateway', workers: 2 },
+  { name: 'bare', kind: 'bare', workers: 1, modes: MODES },
+  // The transform floor relays JSON exactly as bare does: only its streams tell something.
+  { name: 'floor-transform', kind: 'floor-transform', workers: 1, modes: ['stream'] },
+  { name: 'floor-mapper', kind: 'floor-mapper', workers: 1, modes: MODES },
+  { name: 'gateway-w1', kind: 'gateway', workers: 1, modes: MODES },
+  { name: 'gateway-w2', kind: 'gateway', workers: 2, modes: MODES },
 ]
 
 const startedAt = new Date().toISOString()
@@ -54,9 +59,16 @@ const resultsDir = `${import.meta.dir}/results`
 const logDir = `${resultsDir}/logs/${startedAt.replaceAll(':', '-')}`
 
 function start(target: TargetPlan, upstream: Service): Promise<Service> {
-  return target.kind === 'bare'
-    ? startBare(target.name, upstream, logDir)
-    : startGateway(target.name, upstream, target.workers, logDir)
+  switch (target.kind) {
+    case 'bare':
+      return startBare(target.name, upstream, logDir)
+    case 'floor-transform':
+      return startFloor(target.name, 'transform', upstream, logDir)
+    case 'floor-mapper':
+      return startFloor(target.name, 'mapper', upstream, logDir)
+    case 'gateway':
+      return startGateway(target.name, upstream, target.workers, logDir)
+  }
 }
 
 function cellPlan(concurrency: number): CellPlan {
@@ -82,7 +94,7 @@ async function startTargets(upstream: Service, skipped: Record<string, string>):
     }
     const service = await start(plan, upstream)
     let wrong: string | undefined
-    for (const mode of MODES) wrong ??= await checkAnswer(plan.kind, mode, requestSpec(plan.kind, service, mode))
+    for (const mode of plan.modes) wrong ??= await checkAnswer(plan.kind, mode, requestSpec(plan.kind, service, mode))
     if (wrong) {
       skipped[plan.name] = `wrong answer before load: ${wrong}`
       await stop(service)
@@ -93,12 +105,13 @@ async function startTargets(upstream: Service, skipped: Record<string, string>):
 
 async function measureThroughput(running: Running[], upstream: Service, cells: CellResult[]): Promise<void> {
   for (const mode of MODES) {
+    const inMode = running.filter(({ plan }) => plan.modes.includes(mode))
     // JIT and connection pools warm up before anything is recorded.
-    for (const { plan, service } of running) await load(requestSpec(plan.kind, service, mode), 16, settings.warmupS)
+    for (const { plan, service } of inMode) await load(requestSpec(plan.kind, service, mode), 16, settings.warmupS)
     for (const concurrency of settings.concurrencies) {
       // The targets take turns within each cell, so that the machine's drift over a run
       // (other load, heat) lands on all of them alike, not on whichever came last.
-      for (const { plan, service } of running) {
+      for (const { plan, service } of inMode) {
         const spec = requestSpec(plan.kind, service, mode)
         const cell = await runCell(service, upstream, spec, mode, concurrency, cellPlan(concurrency))
         cells.push(cell)
@@ -145,7 +158,7 @@ async function main(): Promise<RunResult> {
   for (const { plan } of running) memory[plan.name] = await measureMemory(plan, slowUpstream)
   await stop(slowUpstream)
 
-  const [bare, gateway, gateway2] = TARGETS.map((t) => t.name) as [string, string, string]
+  const [bare, floorTransform, floorMapper, gateway, gateway2] = TARGETS.map((t) => t.name) as [string, string, string, string, string]
   const machine = machineInfo()
   return {
     startedAt,
@@ -155,7 +168,7 @@ async function main(): Promise<RunResult> {
     skipped,
     cells,
     memory,
-    checks: evaluateChecks(cells, memory, { bare, gateway, gateway2 }, machine.nproc),
+    checks: evaluateChecks(cells, memory, { bare, floorTransform, floorMapper, gateway, gateway2 }, machine.nproc),
   }
 }
 

@@ -73,6 +73,15 @@ export function startBare(name: string, upstream: Service, logDir: string) {
   }, logDir)
 }
 
+/** A floor between bare and gateway (see floor-proxy.ts), in front of the same upstream. */
+export function startFloor(name: string, floor: 'transform' | 'mapper', upstream: Service, logDir: string) {
+  return spawnService(name, `${BENCH_DIR}/floor-proxy.ts`, {
+    UPSTREAM_API_URL: messagesUrl(upstream),
+    FLOOR: floor,
+    BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
+  }, logDir)
+}
+
 export function gatewayExists(): boolean {
   return existsSync(GATEWAY_ENTRY)
 }
