@@ -3,7 +3,7 @@ import { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
-import { createSseDecoder, type SseDecoder, type SseEvent } from '../stream/sse-decoder.ts'
+import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 
@@ -15,11 +15,11 @@ export type OpenedStream = {
   body: ReadableStream<Uint8Array>
   decoder: SseDecoder
   first: StreamEvent
-  /** Events that came in the same read as the first. */
-  pending: SseEvent[]
+  /** The data of events that came in the same read as the first. */
+  pending: string[]
 }
 
-const parseEvent = (data: SseEvent): StreamEvent => {
+const parseEvent = (data: string): StreamEvent => {
   try {
     const event = JSON.parse(data)
     if (typeof event === 'object' && event !== null && typeof event.type === 'string') return event
@@ -47,6 +47,11 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
     reply.abort(timedOut)
   }, settings.idleTimeoutSeconds * 1000)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
+  // Copied out: this runs once per stream, and the events outlive the read.
+  const events: string[] = []
+  const collect: SseEventSink = (text, start, end) => {
+    events.push(text.slice(start, end))
+  }
   const reader = body.getReader()
   try {
     for (;;) {
@@ -59,14 +64,14 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
       idle.refresh()
-      let events: SseEvent[]
+      events.length = 0
       try {
-        events = decoder.decode(read.value)
+        decoder.decode(read.value, collect)
       } catch (error) {
         throw upstreamBadResponse((error as Error).message)
       }
       for (let i = 0; i < events.length; i++) {
-        const event = parseEvent(events[i] as SseEvent)
+        const event = parseEvent(events[i] as string)
         if (event.type === 'ping') continue
         if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
         reader.releaseLock()

@@ -8,7 +8,7 @@ import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { readRawDelta } from './raw-delta.ts'
-import type { SseDecoder, SseEvent } from './sse-decoder.ts'
+import type { SseDecoder } from './sse-decoder.ts'
 
 export type StreamOutcome = {
   finishReason: FinishReason | undefined
@@ -33,8 +33,8 @@ export type AnthropicToOpenAIOptions = {
   decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
   first: StreamEvent | undefined
-  /** Events that arrived in the same read as the first one. */
-  pending: readonly SseEvent[]
+  /** The data of events that arrived in the same read as the first one. */
+  pending: readonly string[]
   onEnd: (outcome: StreamOutcome) => void
 }
 
@@ -229,8 +229,10 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       }
     }
 
-    const onSseEvent = (data: SseEvent) => {
-      const raw = readRawDelta(data)
+    /** One event's data, `text.slice(start, end)`; nothing after the stream has ended. */
+    const onSseEvent = (text: string, start: number, end: number) => {
+      if (ended) return
+      const raw = readRawDelta(text, start, end)
       if (raw) {
         if (raw.type === 'text_delta') onText(raw.literal)
         else if (raw.type === 'thinking_delta') onThinking(raw.literal)
@@ -239,16 +241,12 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       }
       let event: StreamEvent
       try {
-        event = JSON.parse(data)
+        event = JSON.parse(text.slice(start, end))
       } catch {
         return fail(upstreamBadResponse('an event was not JSON'))
       }
       if (typeof event !== 'object' || event === null) return fail(upstreamBadResponse('an event was not an object'))
       onEvent(event)
-    }
-
-    const onEvents = (events: readonly SseEvent[]) => {
-      for (let i = 0; i < events.length && !ended; i++) onSseEvent(events[i] as SseEvent)
     }
 
     const timeOut = () => {
@@ -271,7 +269,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
         idle = setTimeout(timeOut, options.idleTimeoutSeconds * 1000)
         if (options.first) onEvent(options.first)
-        onEvents(options.pending)
+        for (const data of options.pending) onSseEvent(data, 0, data.length)
         flushOut()
         closeIfFinished()
       },
@@ -279,20 +277,18 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         if (ended) return
         heartbeat?.refresh()
         idle?.refresh()
-        let events: readonly SseEvent[]
         try {
-          events = decoder.decode(bytes)
+          decoder.decode(bytes, onSseEvent)
         } catch (error) {
           return fail(upstreamBadResponse((error as Error).message))
         }
-        onEvents(events)
         flushOut()
         closeIfFinished()
       },
       flush() {
         if (ended) return
         try {
-          onEvents(decoder.end() ?? [])
+          decoder.end(onSseEvent)
         } catch {
           // a half event at the end is discarded either way
         }

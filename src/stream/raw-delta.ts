@@ -23,41 +23,41 @@ const DIGIT_9 = 57
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
 
-export const readRawDelta = (data: string): RawDelta | undefined => {
-  if (!data.startsWith(HEAD)) return undefined
-  let i = HEAD.length
+/** The delta in `text` from `start` to `end` (an SSE event's data, see SseEventSink). */
+export const readRawDelta = (text: string, start: number, end: number): RawDelta | undefined => {
+  if (!text.startsWith(HEAD, start)) return undefined
+  let i = start + HEAD.length
   let index = 0
   const digitsFrom = i
-  for (let c = data.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = data.charCodeAt(++i)) index = index * 10 + (c - DIGIT_0)
-  if (i === digitsFrom || !data.startsWith(DELTA, i)) return undefined
+  for (let c = text.charCodeAt(i); i < end && c >= DIGIT_0 && c <= DIGIT_9; c = text.charCodeAt(++i)) index = index * 10 + (c - DIGIT_0)
+  if (i === digitsFrom || !text.startsWith(DELTA, i)) return undefined
   i += DELTA.length
   let type: RawDelta['type'] | undefined
-  let start = 0
+  let open = 0
   for (const [kind, field] of KINDS) {
-    if (!data.startsWith(field, i)) continue
+    if (!text.startsWith(field, i)) continue
     type = kind
-    start = i + field.length
+    open = i + field.length
     break
   }
-  if (type === undefined) return undefined
-  if (data.charCodeAt(start) !== QUOTE) return undefined
+  if (type === undefined || open >= end || text.charCodeAt(open) !== QUOTE) return undefined
   // The string ends at the first quote not escaped; a raw control character makes it invalid JSON.
-  let end = start + 1
-  for (; end < data.length; end++) {
-    const c = data.charCodeAt(end)
-    if (c === BACKSLASH) end++
+  let close = open + 1
+  for (; close < end; close++) {
+    const c = text.charCodeAt(close)
+    if (c === BACKSLASH) close++
     else if (c === QUOTE) break
     else if (c < 32) return undefined
   }
-  if (end >= data.length) return undefined
+  if (close >= end) return undefined
   // Then exactly two closing braces, with the padding the API sometimes adds around them.
-  let j = end + 1
+  let j = close + 1
   for (let braces = 0; braces < 2; braces++) {
-    while (isSpace(data.charCodeAt(j))) j++
-    if (data.charCodeAt(j) !== CLOSE_BRACE) return undefined
+    while (j < end && isSpace(text.charCodeAt(j))) j++
+    if (j >= end || text.charCodeAt(j) !== CLOSE_BRACE) return undefined
     j++
   }
-  while (isSpace(data.charCodeAt(j))) j++
-  if (j !== data.length) return undefined
-  return { index, type, literal: data.slice(start, end + 1) }
+  while (j < end && isSpace(text.charCodeAt(j))) j++
+  if (j !== end) return undefined
+  return { index, type, literal: text.slice(open, close + 1) }
 }

@@ -5,10 +5,16 @@
  * An event is its data: the Messages API names each event again in its JSON `type`, so `event:`
  * lines (like `id:` and `retry:`) are skipped without being copied.
  */
-export type SseEvent = string
+
+/**
+ * Receives an event's data as `text.slice(start, end)`, without the slice: a one-line event is a
+ * range of the read it came in, so the parser copies nothing and the receiver copies only what
+ * it keeps (in a profile, resolving one substring per event cost as much as mapping it).
+ */
+export type SseEventSink = (text: string, start: number, end: number) => void
 
 export type SseParserOptions = {
-  onEvent: (data: SseEvent) => void
+  onEvent: SseEventSink
   /** Largest pending event (unfinished line plus collected data), in UTF-16 units. */
   maxEventSize: number
 }
@@ -23,31 +29,45 @@ const SPACE = 32
 
 export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => {
   let tail = ''
-  let data: string | undefined
+  /** The pending event's data is `dataText.slice(dataStart, dataEnd)`; undefined before its first data line. */
+  let dataText: string | undefined
+  let dataStart = 0
+  let dataEnd = 0
   /** The previous read ended in CR: an LF opening this one ends no second line. */
   let skipLF = false
 
   const dispatch = () => {
-    if (data !== undefined) onEvent(data)
-    data = undefined
+    if (dataText === undefined) return
+    const text = dataText
+    dataText = undefined
+    onEvent(text, dataStart, dataEnd)
   }
 
-  const addData = (value: string) => {
-    data = data === undefined ? value : `${data}\n${value}`
+  const addData = (text: string, start: number, end: number) => {
+    if (dataText === undefined) {
+      dataText = text
+      dataStart = start
+      dataEnd = end
+      return
+    }
+    // A second data line (the API sends one): the lines are joined with LF, as the spec says.
+    dataText = `${dataText.slice(dataStart, dataEnd)}\n${text.slice(start, end)}`
+    dataStart = 0
+    dataEnd = dataText.length
   }
 
-  /** A line from `start` to `end` of `text`; only data lines are copied. */
+  /** A line from `start` to `end` of `text`. */
   const processLine = (text: string, start: number, end: number) => {
     if (start === end) return dispatch()
     // Nearly every line is "data: …" or "event: …": decided without the general field parse.
-    if (text.startsWith('data: ', start)) return addData(text.slice(start + 6, end))
+    if (text.startsWith('data: ', start)) return addData(text, start + 6, end)
     if (text.startsWith('event:', start)) return
     const colon = text.indexOf(':', start)
     const fieldEnd = colon < 0 || colon > end ? end : colon
     if (fieldEnd - start !== 4 || !text.startsWith('data', start)) return // comments, event, id, retry, unknown
     let valueStart = fieldEnd === end ? end : fieldEnd + 1
     if (valueStart < end && text.charCodeAt(valueStart) === SPACE) valueStart++
-    addData(text.slice(valueStart, end))
+    addData(text, valueStart, end)
   }
 
   const feed = (chunk: string) => {
@@ -76,7 +96,7 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
       } else start = end + 1
     }
     if (start < length) tail += chunk.slice(start)
-    if (tail.length + (data?.length ?? 0) > maxEventSize) {
+    if (tail.length + (dataText === undefined ? 0 : dataEnd - dataStart) > maxEventSize) {
       throw new SseEventTooLargeError(`an upstream event exceeded ${maxEventSize} characters`)
     }
   }
@@ -84,7 +104,7 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
   /** At end of stream a half-received event is discarded, as the spec says. */
   const end = () => {
     tail = ''
-    data = undefined
+    dataText = undefined
   }
 
   return { feed, end }
@@ -92,25 +112,23 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
 
 /**
  * Upstream bytes in, SSE events out: one streaming UTF-8 decoder (a character split across reads
- * survives; bad bytes become U+FFFD) feeding one parser. `decode` returns the events a read
- * completed, in an array that is reused by the next call.
+ * survives; bad bytes become U+FFFD) feeding one parser. Each call hands the events it completes
+ * to its own sink, so whoever holds the decoder (the first-event peek, then the mapper) gets them.
  */
 export const createSseDecoder = ({ maxEventSize }: { maxEventSize: number }) => {
   const decoder = new TextDecoder()
-  const events: SseEvent[] = []
-  const parser = createSseParser({ onEvent: (data) => events.push(data), maxEventSize })
+  let sink: SseEventSink = () => {}
+  const parser = createSseParser({ onEvent: (text, start, end) => sink(text, start, end), maxEventSize })
   return {
-    decode(bytes: Uint8Array): SseEvent[] {
-      events.length = 0
+    decode(bytes: Uint8Array, onEvent: SseEventSink): void {
+      sink = onEvent
       parser.feed(decoder.decode(bytes, { stream: true }))
-      return events
     },
     /** The events a final flush of the decoder completes; a half event left after them is discarded. */
-    end(): SseEvent[] {
-      events.length = 0
+    end(onEvent: SseEventSink): void {
+      sink = onEvent
       parser.feed(decoder.decode())
       parser.end()
-      return events
     },
   }
 }

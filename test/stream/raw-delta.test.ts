@@ -2,13 +2,22 @@ import { describe, expect, test } from 'bun:test'
 import { readRawDelta } from '../../src/stream/raw-delta.ts'
 import { fixtureText } from '../support/fixtures.ts'
 
+/** `data` read alone, and as the range it is inside an SSE read (between `data: ` and the line end). */
+const readBoth = (data: string) => {
+  const alone = readRawDelta(data, 0, data.length)
+  const read = `event: content_block_delta\ndata: ${data}\n\ndata: {"type":"ping"}\n\n`
+  const start = read.indexOf('data: ') + 6
+  expect(readRawDelta(read, start, start + data.length)).toEqual(alone)
+  return alone
+}
+
 describe('raw delta fast path', () => {
   test.each([
     ['{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\" \\u00e9"}}', { index: 0, type: 'text_delta', literal: '"Hi \\"you\\" \\u00e9"' }],
     ['{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}  }   ', { index: 12, type: 'input_json_delta', literal: '"{\\"a\\":"' }],
     ['{"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":""}}', { index: 1, type: 'thinking_delta', literal: '""' }],
   ])('%s', (data, expected) => {
-    expect(readRawDelta(data)).toEqual(expected as never)
+    expect(readBoth(data)).toEqual(expected as never)
   })
 
   test.each([
@@ -20,7 +29,7 @@ describe('raw delta fast path', () => {
     ['no index', '{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"x"}}'],
     ['another delta type', '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"x"}}'],
   ])('falls back on %s', (_name, data) => {
-    expect(readRawDelta(data)).toBeUndefined()
+    expect(readBoth(data)).toBeUndefined()
   })
 
   test('every literal it takes from recorded streams parses to the same string JSON.parse gives', () => {
@@ -30,7 +39,7 @@ describe('raw delta fast path', () => {
       .map((line) => line.slice(6))
     let taken = 0
     for (const data of datas) {
-      const raw = readRawDelta(data)
+      const raw = readBoth(data)
       if (!raw) continue
       taken++
       const delta = JSON.parse(data).delta
