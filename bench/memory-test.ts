@@ -20,6 +20,8 @@ export interface MemoryRound {
 export interface MemoryResult {
   streams: number
   idleMiB: number
+  /** Idle RSS of each process of the target (the gateway: launcher first, then its workers). */
+  idleByProcessMiB: number[]
   rounds: MemoryRound[]
 }
 
@@ -48,7 +50,9 @@ export async function memoryTest(
   streams: number,
   rounds = 2,
 ): Promise<MemoryResult> {
-  const idleMiB = rssMiB(processTree(target.pid))
+  const processes = processTree(target.pid)
+  const idleMiB = rssMiB(processes)
+  const idleByProcessMiB = processes.map((pid) => rssMiB([pid]))
   const result: MemoryRound[] = []
   for (let i = 0; i < rounds; i++) {
     await upstreamPeakOpen(slowUpstream, true)
@@ -59,5 +63,5 @@ export async function memoryTest(
     await Bun.sleep(SETTLE_MS)
     result.push({ ...client, peakMiB, afterMiB: rssMiB(processTree(target.pid)), upstreamPeakOpen: peakOpen })
   }
-  return { streams, idleMiB, rounds: result }
+  return { streams, idleMiB, idleByProcessMiB, rounds: result }
 }

@@ -73,21 +73,24 @@ function memoryTable(memory: Record<string, MemoryResult>, bare: string): string
     const [r1, r2] = m.rounds
     const peak = Math.max(...m.rounds.map((r) => r.peakMiB))
     const floor = memory[bare] && Math.max(...memory[bare].rounds.map((r) => r.peakMiB))
+    const processes = m.idleByProcessMiB.length > 1 ? ` (${m.idleByProcessMiB.map((x) => num(x)).join(' + ')})` : ''
     return [
       target,
       String(m.streams),
-      num(m.idleMiB),
+      num(m.idleMiB) + processes,
       num(r1?.peakMiB),
       num(r1?.afterMiB),
       num(r2?.peakMiB),
       num(r2?.afterMiB),
       m.rounds.map((r) => r.upstreamPeakOpen).join('/'),
       m.rounds.map((r) => r.failed).join('/'),
+      // What one more open stream costs, apart from what the process holds when idle.
+      num(((peak - m.idleMiB) * 1024) / m.streams),
       target === bare ? '' : ratio(peak, floor),
     ]
   })
   return table(
-    ['target', 'streams', 'idle MiB', 'peak 1', 'after 1', 'peak 2', 'after 2', 'open upstream', 'failed', '÷bare peak'],
+    ['target', 'streams', 'idle MiB', 'peak 1', 'after 1', 'peak 2', 'after 2', 'open upstream', 'failed', 'KiB/stream', '÷bare peak'],
     rows,
     1,
   )
