@@ -55,6 +55,7 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
       failure = internalError(requestId)
     }
     context?.log.noteError(failure)
+    context?.log.write(failure.status)
     set.status = failure.status
     // A route may have moved the id into its own headers (see startHeaders) before it failed.
     if (context) set.headers['x-request-id'] = requestId
