@@ -1,6 +1,7 @@
 // Floors between the bare pass-through and the gateway: the least any Bun proxy pays that has to
 // read what it relays. They put the gateway's ratios in scale; none of them is a usable gateway.
-// Env: PORT, UPSTREAM_API_URL, FLOOR:
+// A stream request is told by its bytes (`"stream":true`), not parsed: per 1,000-event stream that
+// saves far less than the measurement's noise. Env: PORT, UPSTREAM_API_URL, UPSTREAM_API_KEY, FLOOR:
 //   transform  a stream goes through one JavaScript TransformStream that decodes it to text and
 //              writes it back unchanged: the cost of touching a stream in JavaScript at all.
 //   mapper     non-stream: both JSON bodies parsed and re-serialised, the upstream call abortable
@@ -13,11 +14,11 @@ export {}
 const upstreamUrl = process.env.UPSTREAM_API_URL!
 const floor = process.env.FLOOR
 if (floor !== 'transform' && floor !== 'mapper') throw new Error('FLOOR must be transform or mapper')
-const upstreamHeaders = { 'content-type': 'application/json', 'x-api-key': 'bench-upstream', 'anthropic-version': '2023-06-01' }
+const upstreamHeaders = { 'content-type': 'application/json', 'x-api-key': process.env.UPSTREAM_API_KEY ?? '', 'anthropic-version': '2023-06-01' }
 const TIMEOUT_MS = 600_000
 
-const CHUNK_HEAD =
-  'data: {"id":"chatcmpl-floor","object":"chat.completion.chunk","created":1,"model":"claude-sonnet-4-5","system_fingerprint":null,"choices":[{"index":0,"delta":'
+// As long as the gateway's chunks here: its id comes from the upstream's msg_bench_0001, created has 10 digits.
+const CHUNK_HEAD = `data: {"id":"chatcmpl-msg_floor_0001","object":"chat.completion.chunk","created":${Math.floor(Date.now() / 1000)},"model":"claude-sonnet-4-5","system_fingerprint":null,"choices":[{"index":0,"delta":`
 const CHUNK_TAIL = ',"logprobs":null,"finish_reason":null}]}\n\n'
 const ROLE = `${CHUNK_HEAD}{"role":"assistant","content":""}${CHUNK_TAIL}`
 const FINISH = `${CHUNK_HEAD}{},"logprobs":null,"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`

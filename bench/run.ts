@@ -23,7 +23,7 @@ import {
 
 const quick = process.argv.includes('--quick')
 
-// Full: 5 targets, 9 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 6 minutes.
+// Full: 5 targets, 9 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 5 minutes.
 // Quick: 2 concurrencies × ~3 s: under 2 minutes.
 const settings = {
   concurrencies: quick ? [1, 64] : [1, 16, 64, 256],

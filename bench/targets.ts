@@ -77,6 +77,7 @@ export function startBare(name: string, upstream: Service, logDir: string) {
 export function startFloor(name: string, floor: 'transform' | 'mapper', upstream: Service, logDir: string) {
   return spawnService(name, `${BENCH_DIR}/floor-proxy.ts`, {
     UPSTREAM_API_URL: messagesUrl(upstream),
+    UPSTREAM_API_KEY: 'bench-upstream',
     FLOOR: floor,
     BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
   }, logDir)

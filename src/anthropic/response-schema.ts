@@ -1,4 +1,3 @@
-// Plain TypeBox: Elysia's `t.Integer` also accepts numeric strings (see openai/request-schema.ts).
 import { type Static, Type as t } from '@sinclair/typebox'
 
 /** What the Messages API answers; loose where the API may add fields or block types later. */

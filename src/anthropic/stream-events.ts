@@ -1,4 +1,3 @@
-// Plain TypeBox: Elysia's `t.Integer` also accepts numeric strings (see openai/request-schema.ts).
 import { type Static, Type as t } from '@sinclair/typebox'
 import { ErrorBody, Message, ResponseBlock, StopDetails, StopReason, Usage } from './response-schema.ts'
 

@@ -41,7 +41,7 @@ export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; m
     else if (Number(request.headers.get('content-length')) > maxBodyBytes) failure = requestTooLarge(maxBodyBytes)
     if (keyId !== null) log.fields.key_id = keyId
     if (!failure) return
-    // Elysia runs no afterResponse hook for an answer from onRequest: the log line is written here.
+    // Elysia runs neither afterHandle nor onError for an answer from onRequest: the line is written here.
     log.noteError(failure)
     log.write(failure.status)
     set.status = failure.status

@@ -1,4 +1,3 @@
-// Plain TypeBox: Elysia's `t.Integer` also accepts numeric strings (see openai/request-schema.ts).
 import { type Static, Type as t } from '@sinclair/typebox'
 
 const nullable = <T extends Parameters<typeof t.Union>[0][number]>(schema: T) => t.Union([schema, t.Null()])

@@ -8,7 +8,7 @@ import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { readRawDelta } from './raw-delta.ts'
-import type { SseDecoder } from './sse-decoder.ts'
+import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
 
 export type StreamOutcome = {
   finishReason: FinishReason | undefined
@@ -280,7 +280,9 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         try {
           decoder.decode(bytes, onSseEvent)
         } catch (error) {
-          return fail(upstreamBadResponse((error as Error).message))
+          // Only the parser's own refusal is the upstream's fault; anything else is ours and rethrown.
+          if (!(error instanceof SseEventTooLargeError)) throw error
+          return fail(upstreamBadResponse(error.message))
         }
         flushOut()
         closeIfFinished()

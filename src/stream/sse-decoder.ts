@@ -1,7 +1,8 @@
 /**
  * Server-sent events parser (https://html.spec.whatwg.org/multipage/server-sent-events.html),
  * fed decoded text. Lines end in LF, CRLF or a lone CR, also when a CRLF is split across reads.
- * Each read is scanned once with indexOf; only the unfinished line is kept between reads.
+ * Each read is scanned once with indexOf. Between reads it keeps the unfinished line and, while an
+ * event waits for its blank line, the read its data line is in (see SseEventSink).
  * An event is its data: the Messages API names each event again in its JSON `type`, so `event:`
  * lines (like `id:` and `retry:`) are skipped without being copied.
  */

@@ -32,6 +32,14 @@ describe('raw delta fast path', () => {
     expect(readBoth(data)).toBeUndefined()
   })
 
+  test('a range is read alone: cut short, it falls back even though the text goes on validly', () => {
+    const data = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"xy"}}'
+    const text = `data: ${data}\n\n`
+    const end = 6 + data.length
+    expect(readRawDelta(text, 6, end)?.literal).toBe('"xy"')
+    for (const cut of [1, 2, 3, 4]) expect(readRawDelta(text, 6, end - cut)).toBeUndefined()
+  })
+
   test('every literal it takes from recorded streams parses to the same string JSON.parse gives', () => {
     const datas = ['text.sse', 'tool-use.sse', 'thinking-tool.sse', 'parallel-tools.sse']
       .flatMap((file) => fixtureText(`anthropic/${file}`).split('\n'))
