@@ -70,7 +70,6 @@ function cellTable(cells: CellResult[], bare: string): string {
 
 function memoryTable(memory: Record<string, MemoryResult>, bare: string): string {
   const rows = Object.entries(memory).map(([target, m]) => {
-    const [r1, r2] = m.rounds
     const peak = Math.max(...m.rounds.map((r) => r.peakMiB))
     const floor = memory[bare] && Math.max(...memory[bare].rounds.map((r) => r.peakMiB))
     const processes = m.idleByProcessMiB.length > 1 ? ` (${m.idleByProcessMiB.map((x) => num(x)).join(' + ')})` : ''
@@ -78,10 +77,8 @@ function memoryTable(memory: Record<string, MemoryResult>, bare: string): string
       target,
       String(m.streams),
       num(m.idleMiB) + processes,
-      num(r1?.peakMiB),
-      num(r1?.afterMiB),
-      num(r2?.peakMiB),
-      num(r2?.afterMiB),
+      m.rounds.map((r) => num(r.peakMiB)).join(' / '),
+      m.rounds.map((r) => num(r.afterMiB)).join(' → '),
       m.rounds.map((r) => r.upstreamPeakOpen).join('/'),
       m.rounds.map((r) => r.failed).join('/'),
       // What one more open stream costs, apart from what the process holds when idle.
@@ -90,7 +87,7 @@ function memoryTable(memory: Record<string, MemoryResult>, bare: string): string
     ]
   })
   return table(
-    ['target', 'streams', 'idle MiB', 'peak 1', 'after 1', 'peak 2', 'after 2', 'open upstream', 'failed', 'KiB/stream', '÷bare peak'],
+    ['target', 'streams', 'idle MiB', 'peak per round', 'after each round', 'open upstream', 'failed', 'KiB/stream', '÷bare peak'],
     rows,
     1,
   )
@@ -112,7 +109,7 @@ export function printReport(result: RunResult, bare: string): void {
     console.log(`\nWARNING: ${disturbed.length} cells shared the machine with other work (other cores > ${DISTURBED_CORES}); their ratios are less reliable.`)
   }
   if (Object.keys(result.memory).length > 0) {
-    console.log('\nMemory with many slow streams open at once, two rounds (MiB; open upstream = streams the upstream held at once)\n')
+    console.log('\nMemory with many slow streams open at once, in rounds (MiB; open upstream = streams the upstream held at once)\n')
     console.log(memoryTable(result.memory, bare))
   }
   for (const [target, why] of Object.entries(result.skipped)) console.log(`\nSKIPPED ${target}: ${why}`)
