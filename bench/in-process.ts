@@ -1,0 +1,67 @@
+// The gateway's own work, timed without sockets: requests go through the whole app (`app.handle`)
+// with the upstream `fetch` stubbed by the benchmark's own answers, a stream's body arriving in
+// 64 KiB reads as a socket would deliver it. What is left of a request's cost in `bun run bench`
+// is Bun's server and fetch. Quieter than the socket benchmark, so it can tell small changes apart.
+// `bun bench/in-process.ts` (`npm run bench:in-process`).
+
+import { createApp } from '../src/app.ts'
+import { loadConfig } from '../src/config/load-config.ts'
+import { createLogger } from '../src/logging/logger.ts'
+import { textVariant } from './anthropic-bodies.ts'
+
+const READ_SIZE = 64 * 1024
+const ROUNDS = 5
+const settings = { requests: 20_000, streams: 1_000, warmup: 0.2, streamEvents: 1000 } as const
+
+const answer = textVariant(settings.streamEvents)
+const streamBytes = Buffer.concat(answer.twoWrites)
+
+const stubFetch = (async (_url: string, init: RequestInit) => {
+  if (!String(init.body).includes('"stream":true')) return new Response(answer.json, { headers: { 'content-type': 'application/json' } })
+  let offset = 0
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= streamBytes.length) return controller.close()
+      controller.enqueue(streamBytes.subarray(offset, (offset += READ_SIZE)))
+    },
+  })
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
+}) as unknown as typeof fetch
+
+const config = loadConfig({
+  UPSTREAM_API_URL: 'http://127.0.0.1:9/v1/messages',
+  UPSTREAM_API_KEY: 'bench-upstream',
+  ALLOWED_API_KEYS: 'sk-bench',
+  LOG_LEVEL: 'warn',
+})
+const { app } = createApp({ config, log: createLogger(config.logLevel, () => {}), fetch: stubFetch })
+
+const request = (stream: boolean) => {
+  const body = JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 512, stream })
+  const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'content-length': String(body.length) }
+  return async () => {
+    const response = await app.handle(new Request('http://127.0.0.1/v1/chat/completions', { method: 'POST', body, headers }))
+    const text = await response.text()
+    if (response.status !== 200 || (stream && !text.endsWith('data: [DONE]\n\n'))) throw new Error(`wrong answer: ${response.status} ${text.slice(0, 200)}`)
+  }
+}
+
+/** The median of ROUNDS timed rounds of `count` sequential calls, in µs per call. */
+async function time(call: () => Promise<void>, count: number): Promise<number> {
+  for (let i = 0; i < count * settings.warmup; i++) await call()
+  const perCall: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now()
+    for (let i = 0; i < count; i++) await call()
+    perCall.push(((performance.now() - started) * 1000) / count)
+  }
+  return perCall.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)] as number
+}
+
+const nonStream = await time(request(false), settings.requests)
+console.log(`non-stream request: ${nonStream.toFixed(2)} µs (median of ${ROUNDS} rounds of ${settings.requests})`)
+const stream = await time(request(true), settings.streams)
+console.log(
+  `stream of ${settings.streamEvents} events: ${(stream / 1000).toFixed(3)} ms, ${(stream / settings.streamEvents).toFixed(3)} µs per event ` +
+    `(median of ${ROUNDS} rounds of ${settings.streams})`,
+)
