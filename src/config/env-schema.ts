@@ -68,6 +68,22 @@ export const parseJsonObject: Parser<Record<string, unknown>> = (raw) => {
   return value as Record<string, unknown>
 }
 
+/**
+ * A JSON object keyed by model id, each value checked by `problemWith` (what is wrong with it, or
+ * undefined), as a Map.
+ */
+const parsePerModel =
+  <T>(problemWith: (value: unknown) => string | undefined): Parser<Map<string, T>> =>
+  (raw) => {
+    const perModel = new Map<string, T>()
+    for (const [model, value] of Object.entries(parseJsonObject(raw))) {
+      const problem = problemWith(value)
+      if (problem !== undefined) fail(`"${model}"${problem}`)
+      perModel.set(model, value as T)
+    }
+    return perModel
+  }
+
 export const parseHttpUrl: Parser<URL> = (raw) => {
   let url: URL
   try {
@@ -172,30 +188,18 @@ export const ENV_VARS = {
     name: 'MODEL_CONTEXT_LIMITS_JSON',
     default: '{}',
     description: 'JSON object {"model id": context window in tokens}, used by MAX_TOKENS_DYNAMIC',
-    parse: (raw) => {
-      const limits = new Map<string, number>()
-      for (const [model, limit] of Object.entries(parseJsonObject(raw))) {
-        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
-          fail(`"${model}" needs a whole number of tokens above 0`)
-        }
-        limits.set(model, limit as number)
-      }
-      return limits
-    },
+    parse: parsePerModel<number>((limit) =>
+      typeof limit === 'number' && Number.isInteger(limit) && limit >= 1 ? undefined : ' needs a whole number of tokens above 0',
+    ),
   }),
   modelQuirks: envVar({
     name: 'MODEL_QUIRKS_JSON',
     default: '{}',
     description: 'JSON object {"model id": {thinking, sampling, prefill, …}} overriding the built-in per-model rules',
-    parse: (raw) => {
-      const overrides = new Map<string, ModelQuirksOverride>()
-      for (const [model, override] of Object.entries(parseJsonObject(raw))) {
-        const error = Errors(ModelQuirksOverride, override).First()
-        if (error) fail(`"${model}"${error.path.replaceAll('/', '.')}: ${error.message.toLowerCase()}`)
-        overrides.set(model, override as ModelQuirksOverride)
-      }
-      return overrides
-    },
+    parse: parsePerModel<ModelQuirksOverride>((override) => {
+      const error = Errors(ModelQuirksOverride, override).First()
+      return error && `${error.path.replaceAll('/', '.')}: ${error.message.toLowerCase()}`
+    }),
   }),
   tokenEstCharsPerToken: envVar({
     name: 'TOKEN_EST_CHARS_PER_TOKEN',
