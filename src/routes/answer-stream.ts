@@ -128,5 +128,8 @@ export const toChunkStream = ({
   return { mapper, frames: mapper.readable }
 }
 
-export const completionIdOf = (first: StreamEvent, fallback: string) =>
-  first.type === 'message_start' ? `chatcmpl-${first.message.id}` : `chatcmpl-${fallback}`
+/** The upstream message's id when its message_start has one (checked: the event is not validated). */
+export const completionIdOf = (first: StreamEvent, fallback: string) => {
+  const id = first.type === 'message_start' ? (first.message as { id?: unknown } | undefined)?.id : undefined
+  return `chatcmpl-${typeof id === 'string' ? id : fallback}`
+}

@@ -229,6 +229,15 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       }
     }
 
+    /** An event with a known type but not its documented shape is the upstream's fault, not a crash. */
+    const mapEvent = (event: StreamEvent) => {
+      try {
+        onEvent(event)
+      } catch {
+        fail(upstreamBadResponse(`a ${String(event.type)} event of an unexpected shape`))
+      }
+    }
+
     /** One event's data, `text.slice(start, end)`; nothing after the stream has ended. */
     const onSseEvent = (text: string, start: number, end: number) => {
       if (ended) return
@@ -246,7 +255,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         return fail(upstreamBadResponse('an event was not JSON'))
       }
       if (typeof event !== 'object' || event === null) return fail(upstreamBadResponse('an event was not an object'))
-      onEvent(event)
+      mapEvent(event)
     }
 
     const timeOut = () => {
@@ -268,7 +277,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         emit(frames.delta('{"role":"assistant","content":""}'))
         if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
         idle = setTimeout(timeOut, options.idleTimeoutSeconds * 1000)
-        if (options.first) onEvent(options.first)
+        if (options.first) mapEvent(options.first)
         for (const data of options.pending) onSseEvent(data, 0, data.length)
         flushOut()
         closeIfFinished()

@@ -122,6 +122,18 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(sseJson(text).at(-1).error.code).toBe('upstream_bad_response')
   })
 
+  test.each([
+    ['message_delta without delta', { type: 'message_delta' }],
+    ['content_block_start without content_block', { type: 'content_block_start', index: 1 }],
+    ['content_block_delta without delta', { type: 'content_block_delta', index: 0 }],
+  ])('a known event of the wrong shape (%s) ends the stream with upstream_bad_response and [DONE]', async (_name, bad) => {
+    const events = fixtureEvents('anthropic/text.sse').slice(0, 3).map(sseFrame)
+    const { text, outcome } = await runStream([...events, sseFrame(bad as never)])
+    expect(sseJson(text).at(-1).error.code).toBe('upstream_bad_response')
+    expect(sseData(text).at(-1)).toBe('[DONE]')
+    expect(outcome?.error?.code).toBe('upstream_bad_response')
+  })
+
   test('unknown event and delta types are ignored', async () => {
     const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
     const extra = [sseFrame({ type: 'brand_new_event', x: 1 }), sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'new_delta' } })]
