@@ -15,13 +15,22 @@ export const modelsRoute = (config: Config, startedAt: number) => {
   const models = [...ids].map((id) => ({ id, object: 'model', created: startedAt, owned_by: config.modelAliases.has(id) ? 'gateway-alias' : 'anthropic' }))
   const byId = new Map(models.map((model) => [model.id, JSON.stringify(model)]))
   const list = JSON.stringify({ object: 'list', data: models })
+  /** The id in the path, or undefined when its percent-escapes are broken (no model has that name). */
+  const idOf = (path: string) => {
+    try {
+      return decodeURIComponent(path)
+    } catch {
+      return undefined
+    }
+  }
   return new Elysia({ name: 'models' })
     .get('/v1/models', ({ set }) => {
       set.headers['content-type'] = 'application/json'
       return list
     })
     .get('/v1/models/*', ({ params, set }) => {
-      const model = byId.get(decodeURIComponent(params['*']))
+      const id = idOf(params['*'])
+      const model = id === undefined ? undefined : byId.get(id)
       if (!model) {
         throw new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model '${params['*']}' is not served by this gateway` })
       }

@@ -90,5 +90,7 @@ describe('GET /v1/models', () => {
     expect((await json(one)).id).toBe('fast')
     const missing = await fetch(`${gw.url}/v1/models/nope`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
     expect([missing.status, (await json(missing)).error.code]).toEqual([404, 'model_not_found'])
+    const broken = await fetch(`${gw.url}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
+    expect([broken.status, (await json(broken)).error.code]).toEqual([404, 'model_not_found'])
   })
 })
