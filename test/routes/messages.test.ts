@@ -79,6 +79,25 @@ describe('Anthropic-native routes through the Anthropic SDK', () => {
   })
 })
 
+describe('Anthropic-native bodies the MAX_TOKENS_DYNAMIC estimate cannot walk', () => {
+  test.each([
+    ['a null message', { messages: [null] }],
+    ['a text block without text', { messages: [{ role: 'user', content: [{ type: 'text' }] }] }],
+    ['a tool without a name', { messages: [{ role: 'user', content: 'hi' }], tools: [{}] }],
+    ['a system text that is a number', { messages: [{ role: 'user', content: 'hi' }], system: [{ type: 'text', text: 5 }] }],
+  ])('%s → 400 invalid_request_error in Anthropic shape, nothing sent upstream', async (_name, body) => {
+    const dynamic = await startGateway({ env: { MAX_TOKENS_DYNAMIC: 'true', MODEL_CONTEXT_LIMITS_JSON: '{"claude-haiku-4-5":200000}' } })
+    try {
+      const response = await dynamic.post('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 100, ...body }, { 'x-api-key': CLIENT_KEY })
+      expect(response.status).toBe(400)
+      expect((await json(response)).error.type).toBe('invalid_request_error')
+      expect(dynamic.mock.requests).toHaveLength(0)
+    } finally {
+      await dynamic.stop()
+    }
+  })
+})
+
 describe('GET /v1/models', () => {
   test('lists aliases and their targets as an OpenAI model list, behind auth', async () => {
     const response = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
