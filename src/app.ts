@@ -60,7 +60,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const registry = createStreamRegistry()
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
-  const metrics = config.metricsEnabled ? createMetrics(() => registry.size) : undefined
+  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
   const base = new Elysia({ normalize: false }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))

@@ -17,9 +17,21 @@ const CRASH_WINDOW_MS = 60_000
 const CRASH_LIMIT = 5
 
 const workers = new Set<ReturnType<typeof Bun.spawn>>()
-const metricsServer = config.metricsEnabled
-  ? createMetricsServer({ hostname: config.host, port: config.metricsPort, workers: () => workers })
-  : undefined
+/** One line and a non-zero exit, as a worker does for its own port: most often the port is taken. */
+const startMetricsServer = () => {
+  if (config.metricsPort === config.port) {
+    process.stderr.write(`configuration error: METRICS_PORT must differ from PORT (${config.port})\n`)
+    process.exit(2)
+  }
+  try {
+    return createMetricsServer({ hostname: config.host, port: config.metricsPort, workers: () => workers })
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? (error as Error).message
+    log.error({ msg: `cannot listen on ${config.host}:${config.metricsPort} for metrics (${code})`, pid: process.pid })
+    process.exit(1)
+  }
+}
+const metricsServer = config.metricsEnabled ? startMetricsServer() : undefined
 const crashes: number[] = []
 let stopping = false
 let exitCode = 0

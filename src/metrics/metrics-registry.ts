@@ -27,15 +27,27 @@ const increment = (counters: Record<string, number>, key: string, by = 1) => {
   counters[key] = (counters[key] ?? 0) + by
 }
 
+/** Distinct model labels kept; a client names any model it likes, and each label lives forever. */
+const MAX_MODEL_LABELS = 100
+
 /**
  * Counters of one worker, fed once per request from its log line (never per SSE event) and read
- * by the launcher, which sums the workers for /metrics. Keys never carry a client key or a body.
+ * by the launcher, which sums the workers for /metrics. Keys never carry a client key or a body,
+ * and labels a client chooses are bounded: a path that is not a route, and any model past the
+ * first MAX_MODEL_LABELS, count as "other".
  */
-export const createMetrics = (streamsOpen: () => number) => {
+export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<string>) => {
+  const models = new Set<string>()
+  const modelLabel = (model: string) => {
+    if (model === '') return model
+    if (models.size < MAX_MODEL_LABELS) models.add(model)
+    return models.has(model) ? model : 'other'
+  }
   const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = { requests: {}, upstreamErrors: {}, retries: 0, latency: emptyHistogram(), ttfb: emptyHistogram() }
   return {
     observe(fields: RequestLogFields) {
-      increment(snapshot.requests, JSON.stringify([fields.path, String(fields.status), fields.model ?? '']))
+      const route = routes.has(fields.path) ? fields.path : 'other'
+      increment(snapshot.requests, JSON.stringify([route, String(fields.status), modelLabel(fields.model ?? '')]))
       if (fields.attempts !== undefined && fields.attempts > 1) snapshot.retries += fields.attempts - 1
       if (fields.error_code && (fields.upstream_status !== undefined || fields.status === 502 || fields.status === 504)) {
         increment(snapshot.upstreamErrors, JSON.stringify([fields.error_type ?? '', fields.error_code]))

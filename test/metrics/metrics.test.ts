@@ -7,8 +7,9 @@ import { CLIENT_KEY, HELLO, UPSTREAM_KEY } from '../support/test-gateway.ts'
 
 describe('metrics text', () => {
   test('counters by label, retries, streams open and histograms, summed over workers', () => {
-    const a = createMetrics(() => 1)
-    const b = createMetrics(() => 2)
+    const routes = new Set(['/v1/chat/completions'])
+    const a = createMetrics(() => 1, routes)
+    const b = createMetrics(() => 2, routes)
     a.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm"1', upstream_status: 200, attempts: 3, total_ms: 40, ttfb_ms: 4 })
     b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm"1', upstream_status: 200, attempts: 1, total_ms: 2000, ttfb_ms: 30 })
     b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 503, upstream_status: 529, error_type: 'server_error', error_code: 'overloaded' })
@@ -22,6 +23,18 @@ describe('metrics text', () => {
     expect(text).toContain('gateway_request_duration_seconds_bucket{le="+Inf"} 2')
     expect(text).toContain('gateway_time_to_first_byte_seconds_count 2')
   })
+})
+
+test('labels a client chooses are bounded: unknown paths and models past the first 100 are "other"', () => {
+  const metrics = createMetrics(() => 0, new Set(['/v1/chat/completions']))
+  for (let i = 0; i < 500; i++) {
+    metrics.observe({ request_id: 'r', method: 'GET', path: `/probe-${i}`, status: 401 })
+    metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: `model-${i}` })
+  }
+  const keys = Object.keys(metrics.snapshot().requests).map((key) => JSON.parse(key))
+  expect(keys).toHaveLength(101 + 1)
+  expect(keys.filter(([route]) => route === 'other')).toEqual([['other', '401', '']])
+  expect(keys.filter(([, , model]) => model === 'other')).toEqual([['/v1/chat/completions', '200', 'other']])
 })
 
 describe('METRICS_ENABLED on a running launcher', () => {
@@ -62,5 +75,22 @@ describe('METRICS_ENABLED on a running launcher', () => {
     expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="401",model=""} 1')
     for (const secret of [CLIENT_KEY, UPSTREAM_KEY, 'wrong-key', 'secret prompt']) expect(text).not.toContain(secret)
     expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).status).toBe(404)
+  })
+
+  test('a METRICS_PORT equal to PORT is a configuration error; a taken one is one line, no stack', async () => {
+    const port = await freePort()
+    const env = { UPSTREAM_API_URL: mock.url, UPSTREAM_API_KEY: UPSTREAM_KEY, ALLOWED_API_KEYS: CLIENT_KEY, HOST: '127.0.0.1', WORKERS: '1', METRICS_ENABLED: 'true' }
+    const same = spawnBun('src/main.ts', { ...env, PORT: String(port), METRICS_PORT: String(port) })
+    expect(await same.exited).toBe(2)
+    expect(same.output().trim()).toBe(`configuration error: METRICS_PORT must differ from PORT (${port})`)
+    const taken = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
+    try {
+      const busy = spawnBun('src/main.ts', { ...env, PORT: String(port), METRICS_PORT: String(taken.port) })
+      expect(await busy.exited).toBe(1)
+      expect(busy.output()).toContain(`cannot listen on 127.0.0.1:${taken.port} for metrics`)
+      expect(busy.output()).not.toContain('    at ')
+    } finally {
+      taken.stop(true)
+    }
   })
 })
