@@ -1,3 +1,4 @@
+import { toAnthropicErrorBody } from '../errors/error-response.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { clientClosed, streamIncomplete, upstreamTimeout } from '../upstream/upstream-error.ts'
@@ -25,8 +26,7 @@ export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number
     clearTimeout(idle)
     onEnd(fault)
     if (fault && isStream && fault.code !== 'client_closed') {
-      const event = { type: 'error', error: { type: fault.code === 'upstream_timeout' ? 'timeout_error' : 'api_error', message: fault.message } }
-      controller.enqueue(encoder.encode(`\n\nevent: error\ndata: ${JSON.stringify(event)}\n\n`))
+      controller.enqueue(encoder.encode(`\n\nevent: error\ndata: ${JSON.stringify(toAnthropicErrorBody(fault))}\n\n`))
     }
     controller.close()
   }

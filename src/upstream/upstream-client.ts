@@ -4,8 +4,6 @@ import { nextDelayMs, RETRYABLE_STATUSES, retryAfterMs } from './retry.ts'
 import { buildUpstreamHeaders } from './upstream-headers.ts'
 import { clientClosed, toOpenAIErrorFromUpstream, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
 
-/** The client went away: nobody is left to answer, and no further attempt is made. */
-
 export type UpstreamReply = {
   response: Response
   attempts: number
