@@ -32,7 +32,6 @@ export const ModelQuirkFields = t.Object(
     /** Highest `output_config.effort` the model takes, for `reasoning_effort: "xhigh"`. */
     topEffort: t.Union([t.Literal('max'), t.Literal('xhigh')]),
     maxOutputTokens: t.Optional(t.Integer({ minimum: 1 })),
-    contextTokens: t.Optional(t.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 )
@@ -49,23 +48,23 @@ const claude46 = { thinking: 'adaptive', sampling: 'one', prefill: false, native
 const claude47 = { thinking: 'adaptive_only', sampling: 'none', prefill: false, nativeStructuredOutput: true, topEffort: 'xhigh' } as const
 
 export const MODEL_QUIRKS: readonly ModelQuirks[] = [
-  { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096, contextTokens: 200_000 }, // A
-  { prefix: 'claude-3-opus', ...legacy, maxOutputTokens: 4096, contextTokens: 200_000 }, // A
-  { prefix: 'claude-3-5-', ...legacy, maxOutputTokens: 8192, contextTokens: 200_000 }, // A
-  { prefix: 'claude-3-7-sonnet', ...claude37, maxOutputTokens: 64_000, contextTokens: 200_000 }, // thinking F, rest A
-  { prefix: 'claude-sonnet-4-0', ...claude4, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F (retired 2026-07)
-  { prefix: 'claude-sonnet-4-2', ...claude4, maxOutputTokens: 64_000, contextTokens: 200_000 }, // dated id claude-sonnet-4-2025…
-  { prefix: 'claude-opus-4-0', ...claude4, maxOutputTokens: 32_000, contextTokens: 200_000 }, // A
-  { prefix: 'claude-opus-4-2', ...claude4, maxOutputTokens: 32_000, contextTokens: 200_000 }, // dated id claude-opus-4-2025…
-  { prefix: 'claude-opus-4-1', ...claude4, maxOutputTokens: 32_000, contextTokens: 200_000 }, // F; sampling R; no GA structured output
-  { prefix: 'claude-sonnet-4-5', ...claude45, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F; sampling R
-  { prefix: 'claude-haiku-4-5', ...claude45, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F; sampling F
-  { prefix: 'claude-opus-4-5', ...claude45, maxOutputTokens: 64_000, contextTokens: 200_000 }, // F; sampling R
-  { prefix: 'claude-opus-4-6', ...claude46, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F; prefill R
-  { prefix: 'claude-sonnet-4-6', ...claude46, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F; prefill R
-  { prefix: 'claude-opus-4-7', ...claude47, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F; sampling F
-  { prefix: 'claude-opus-4-8', ...claude47, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F
-  { prefix: 'claude-fable-5', ...claude47, maxOutputTokens: 128_000, contextTokens: 1_000_000 }, // F
+  { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096 }, // A
+  { prefix: 'claude-3-opus', ...legacy, maxOutputTokens: 4096 }, // A
+  { prefix: 'claude-3-5-', ...legacy, maxOutputTokens: 8192 }, // A
+  { prefix: 'claude-3-7-sonnet', ...claude37, maxOutputTokens: 64_000 }, // thinking F, rest A
+  { prefix: 'claude-sonnet-4-0', ...claude4, maxOutputTokens: 64_000 }, // F (retired 2026-07)
+  { prefix: 'claude-sonnet-4-2', ...claude4, maxOutputTokens: 64_000 }, // dated id claude-sonnet-4-2025…
+  { prefix: 'claude-opus-4-0', ...claude4, maxOutputTokens: 32_000 }, // A
+  { prefix: 'claude-opus-4-2', ...claude4, maxOutputTokens: 32_000 }, // dated id claude-opus-4-2025…
+  { prefix: 'claude-opus-4-1', ...claude4, maxOutputTokens: 32_000 }, // F; sampling R; no GA structured output
+  { prefix: 'claude-sonnet-4-5', ...claude45, maxOutputTokens: 64_000 }, // F; sampling R
+  { prefix: 'claude-haiku-4-5', ...claude45, maxOutputTokens: 64_000 }, // F; sampling F
+  { prefix: 'claude-opus-4-5', ...claude45, maxOutputTokens: 64_000 }, // F; sampling R
+  { prefix: 'claude-opus-4-6', ...claude46, maxOutputTokens: 128_000 }, // F; prefill R
+  { prefix: 'claude-sonnet-4-6', ...claude46, maxOutputTokens: 128_000 }, // F; prefill R
+  { prefix: 'claude-opus-4-7', ...claude47, maxOutputTokens: 128_000 }, // F; sampling F
+  { prefix: 'claude-opus-4-8', ...claude47, maxOutputTokens: 128_000 }, // F
+  { prefix: 'claude-fable-5', ...claude47, maxOutputTokens: 128_000 }, // F
   { prefix: 'claude-mythos', ...claude47, maxOutputTokens: 128_000 }, // A, as Fable 5
   { prefix: 'claude-opus-5', ...claude47, maxOutputTokens: 128_000 }, // A, as Opus 4.8
   { prefix: 'claude-sonnet-5', ...claude47, maxOutputTokens: 128_000 }, // A: rejects non-default sampling (F)

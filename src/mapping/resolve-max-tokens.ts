@@ -3,7 +3,6 @@ import type { Config } from '../config/env-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import type { Adjustments } from './adjustments.ts'
 import { estimatePromptTokens } from './estimate-prompt-tokens.ts'
-import { findModelQuirks } from './model-quirks.ts'
 import type { Turn } from './to-anthropic-turns.ts'
 
 export type MaxTokensOptions = Pick<
@@ -15,12 +14,13 @@ export type MaxTokensOptions = Pick<
   | 'dynamicSafetyMargin'
   | 'tokenEstCharsPerToken'
   | 'imageTokenEquiv'
-  | 'modelQuirks'
 >
 
 export type MaxTokensInput = {
-  /** The aliased model: its output ceiling, and its context window under MAX_TOKENS_DYNAMIC. */
+  /** The aliased model: its context window under MAX_TOKENS_DYNAMIC. */
   model: string
+  /** The model's output ceiling from its quirks row (looked up once, by the caller). */
+  maxOutputTokens: number | undefined
   maxCompletionTokens?: number | null
   maxTokens: number | null | undefined
   /** Budget thinking tokens, added on top so thinking never eats the visible answer. */
@@ -42,7 +42,7 @@ export const resolveMaxTokens = (input: MaxTokensInput, options: MaxTokensOption
     maxTokens = ceiling
     adjustments.add(field, 'clamped')
   }
-  clampTo(findModelQuirks(input.model, options.modelQuirks).maxOutputTokens)
+  clampTo(input.maxOutputTokens)
   clampTo(options.maxTokensHardLimit)
   const contextTokens = options.maxTokensDynamic ? options.modelContextLimits.get(input.model) : undefined
   if (contextTokens !== undefined) {

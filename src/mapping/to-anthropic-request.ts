@@ -14,7 +14,7 @@ import { toAnthropicTools } from './to-anthropic-tools.ts'
 import { type Turn, toAnthropicTurns } from './to-anthropic-turns.ts'
 
 /** The configuration the request mapping reads, taken from Config once at start-up. */
-export type RequestMappingOptions = MaxTokensOptions & Pick<Config, 'modelAliases' | 'defaultModel' | 'maxN'>
+export type RequestMappingOptions = MaxTokensOptions & Pick<Config, 'modelAliases' | 'defaultModel' | 'maxN' | 'modelQuirks'>
 
 export type AnthropicRequestPlan = {
   body: MessagesRequest
@@ -121,6 +121,7 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   const maxTokens = resolveMaxTokens(
     {
       model,
+      maxOutputTokens: quirks.maxOutputTokens,
       maxCompletionTokens: request.max_completion_tokens,
       maxTokens: request.max_tokens,
       // A client's own thinking object may lack a budget; the API will say so, max_tokens stays a number.

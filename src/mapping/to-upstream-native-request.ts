@@ -2,6 +2,7 @@ import type { ContentBlock, MessageParam } from '../anthropic/request-schema.ts'
 import type { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { Adjustments } from './adjustments.ts'
+import { findModelQuirks } from './model-quirks.ts'
 import type { RequestMappingOptions } from './to-anthropic-request.ts'
 import { resolveMaxTokens } from './resolve-max-tokens.ts'
 import { resolveModel } from './resolve-model.ts'
@@ -39,6 +40,7 @@ const resolveNativeMaxTokens = (request: NativeMessagesRequest, model: string, o
     maxTokens = resolveMaxTokens(
       {
         model,
+        maxOutputTokens: findModelQuirks(model, options.modelQuirks).maxOutputTokens,
         maxTokens: request.max_tokens,
         thinkingBudget: 0,
         prompt: () => ({ system: systemTexts(request.system), turns: asTurns(request.messages), tools: (request.tools as never[]) ?? [] }),
