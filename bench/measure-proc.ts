@@ -1,6 +1,6 @@
 // Reads CPU time, resident memory and open file descriptors of a process tree from /proc.
 // A target is a tree because the gateway's launcher spawns its workers as child processes;
-// this kernel has no /proc/<pid>/task/*/children, so children are found by their ppid.
+// children are found by their ppid (task/*/children lists each thread's children separately).
 
 import { readdirSync, readFileSync } from 'node:fs'
 
@@ -52,18 +52,27 @@ export function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND
 }
 
-/** Summed VmRSS of `pids`, in MiB. */
+const statusKiB = (status: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
+
+/**
+ * Resident memory of `pids` together, in MiB: each one's own pages (RssAnon + RssShmem), plus the
+ * largest file-backed RSS once. The file pages are mostly the bun binary, which a launcher and its
+ * workers share: summing VmRSS would count it once per process and bill a tree of three processes
+ * ~50 MiB that one process does not pay.
+ */
 export function rssMiB(pids: number[]): number {
-  let kib = 0
+  let own = 0
+  let file = 0
   for (const pid of pids) {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-      kib += Number(m?.[1] ?? 0)
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+      own += statusKiB(status, 'RssAnon') + statusKiB(status, 'RssShmem')
+      file = Math.max(file, statusKiB(status, 'RssFile'))
     } catch {
       // the process has exited
     }
   }
-  return kib / 1024
+  return (own + file) / 1024
 }
 
 /** Summed count of open file descriptors of `pids`. */
