@@ -1,29 +1,24 @@
 import type { Message } from '../anthropic/response-schema.ts'
-import { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { toOpenAIResponse } from '../mapping/to-openai-response.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { streamIncomplete, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
+import { watchSilence } from '../upstream/silence-watch.ts'
+import { upstreamBadResponse } from '../upstream/upstream-error.ts'
 
 const isMessage = (value: unknown): value is Message =>
   typeof value === 'object' && value !== null && Array.isArray((value as Message).content) && typeof (value as Message).id === 'string'
 
 /** Reads one whole upstream Message (UPSTREAM_TIMEOUT still applies) and checks its shape. */
 export const readUpstreamMessage = async (reply: UpstreamReply, idleTimeoutSeconds: number): Promise<Message> => {
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    reply.abort(upstreamTimeout(idleTimeoutSeconds))
-  }, idleTimeoutSeconds * 1000)
+  // One read for the whole body, so the silence is measured from its headers to its end.
+  const silence = watchSilence(reply, idleTimeoutSeconds)
   let text: string
   try {
     text = await reply.response.text()
   } catch (error) {
-    if (timedOut) throw upstreamTimeout(idleTimeoutSeconds)
-    // A client that hung up aborted the body with clientClosed(): logged as 499, not a fault.
-    throw error instanceof OpenAIError ? error : streamIncomplete()
+    throw silence.faultOf(error)
   } finally {
-    clearTimeout(timer)
+    silence.stop()
   }
   let message: unknown
   try {

@@ -1,11 +1,11 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
-import { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
+import { watchSilence } from '../upstream/silence-watch.ts'
+import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 
 export type StreamSettings = { idleTimeoutSeconds: number; heartbeatMs: number; maxEventSize: number }
 
@@ -41,11 +41,7 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
     body?.cancel().catch(() => {})
     throw upstreamBadResponse(`a ${type || 'untyped'} body where an event stream was expected`)
   }
-  let timedOut: OpenAIError | undefined
-  const idle = setTimeout(() => {
-    timedOut = upstreamTimeout(settings.idleTimeoutSeconds)
-    reply.abort(timedOut)
-  }, settings.idleTimeoutSeconds * 1000)
+  const silence = watchSilence(reply, settings.idleTimeoutSeconds)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
   // Copied out: this runs once per stream, and the events outlive the read.
   const events: string[] = []
@@ -59,11 +55,10 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
       try {
         read = await reader.read()
       } catch (error) {
-        // A client that hung up aborted the body with clientClosed(): logged as 499, not a fault.
-        throw timedOut ?? (error instanceof OpenAIError ? error : streamIncomplete())
+        throw silence.faultOf(error)
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
-      idle.refresh()
+      silence.heard()
       events.length = 0
       try {
         decoder.decode(read.value, collect)
@@ -82,7 +77,7 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
     reader.cancel().catch(() => {})
     throw error
   } finally {
-    clearTimeout(idle)
+    silence.stop()
   }
 }
 

@@ -1,5 +1,4 @@
 import type { OpenAIError } from '../errors/openai-error.ts'
-import type { CompletionUsage } from '../openai/response-schema.ts'
 import { DONE_FRAME } from './chunk-frames.ts'
 
 /**

@@ -1,7 +1,8 @@
 import { toAnthropicErrorBody } from '../errors/error-response.ts'
-import { OpenAIError } from '../errors/openai-error.ts'
+import type { OpenAIError } from '../errors/openai-error.ts'
+import { watchSilence } from '../upstream/silence-watch.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { clientClosed, streamIncomplete, upstreamTimeout } from '../upstream/upstream-error.ts'
+import { clientClosed } from '../upstream/upstream-error.ts'
 
 const encoder = new TextEncoder()
 
@@ -17,13 +18,9 @@ export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number
   if (!body) return null
   const isStream = (reply.response.headers.get('content-type') ?? '').startsWith('text/event-stream')
   const reader = body.getReader()
-  let timedOut: OpenAIError | undefined
-  const idle = setTimeout(() => {
-    timedOut = upstreamTimeout(idleTimeoutSeconds)
-    reply.abort(timedOut)
-  }, idleTimeoutSeconds * 1000)
+  const silence = watchSilence(reply, idleTimeoutSeconds)
   const end = (controller: ReadableStreamDefaultController<Uint8Array>, fault: OpenAIError | undefined) => {
-    clearTimeout(idle)
+    silence.stop()
     onEnd(fault)
     if (fault && isStream && fault.code !== 'client_closed') {
       controller.enqueue(encoder.encode(`\n\nevent: error\ndata: ${JSON.stringify(toAnthropicErrorBody(fault))}\n\n`))
@@ -36,14 +33,14 @@ export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number
         try {
           const { done, value } = await reader.read()
           if (done) return end(controller, undefined)
-          idle.refresh()
+          silence.heard()
           controller.enqueue(value)
         } catch (error) {
-          end(controller, timedOut ?? (error instanceof OpenAIError ? error : streamIncomplete()))
+          end(controller, silence.faultOf(error))
         }
       },
       cancel(reason) {
-        clearTimeout(idle)
+        silence.stop()
         onEnd(clientClosed())
         return reader.cancel(reason)
       },
