@@ -81,7 +81,9 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         now,
       }),
     )
-    .use(messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log }))
+    .use(
+      messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry }),
+    )
     .use(modelsRoute(config, Math.floor(now())))
   return { app, registry, lifecycle, metrics }
 }

@@ -6,6 +6,7 @@ import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import type { Logger } from '../logging/logger.ts'
 import { passthroughBody } from '../stream/passthrough-body.ts'
+import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
 import { noteReply, startHeaders } from './note-exchange.ts'
 
@@ -15,6 +16,8 @@ export type MessagesDeps = {
   idleTimeoutSeconds: number
   maxBodyBytes: number
   log: Logger
+  /** Bodies in flight are registered like chat streams: counted, waited for and cut by a drain. */
+  registry: StreamRegistry
 }
 
 /** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
@@ -56,11 +59,15 @@ export const messagesRoute = (deps: MessagesDeps) => {
       }
       log.deferred = true
       log.markFirstByte()
+      // Aborting the reply ends the body with an Anthropic error event (see passthroughBody).
+      const inFlight = { abortWith: reply.abort }
       const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
+        deps.registry.delete(inFlight)
         if (fault) log.noteError(fault)
         log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
       })
-      if (!piped) log.write(reply.response.status)
+      if (piped) deps.registry.add(inFlight)
+      else log.write(reply.response.status)
       return new Response(piped, { status: reply.response.status, headers })
     }
   const options = { parse: ({ request }: { request: Request }) => readJsonBody(request, deps.maxBodyBytes), body: NativeMessagesRequest }

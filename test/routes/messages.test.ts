@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { fixtureText } from '../support/fixtures.ts'
+import { OpenAIError } from '../../src/errors/openai-error.ts'
+import { fixtureEvents, fixtureText } from '../support/fixtures.ts'
 import { CLIENT_KEY, json, startGateway, type TestGateway } from '../support/test-gateway.ts'
 
 let gw: TestGateway
@@ -76,6 +77,21 @@ describe('Anthropic-native routes through the Anthropic SDK', () => {
     const overloaded = await gw.post('/v1/messages', { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': CLIENT_KEY })
     expect(overloaded.status).toBe(503)
     expect(await json(overloaded)).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })
+  })
+})
+
+describe('a native stream in flight', () => {
+  test('is in the stream registry, and a drain cuts it with an Anthropic error event', async () => {
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), delayMs: 200 })
+    const response = await gw.post('/v1/messages', { model: 'm', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': CLIENT_KEY })
+    const reader = response.body!.getReader()
+    await reader.read()
+    expect(gw.registry.size).toBe(1)
+    gw.registry.abortAll(new OpenAIError({ status: 503, type: 'server_error', code: 'shutting_down', message: 'restarting' }))
+    let rest = ''
+    for (let read = await reader.read(); !read.done; read = await reader.read()) rest += new TextDecoder().decode(read.value)
+    expect(rest).toContain('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"restarting"}}')
+    expect(gw.registry.size).toBe(0)
   })
 })
 
