@@ -1,15 +1,13 @@
 // Builds the Anthropic Messages API answers the fast upstream sends. Everything here runs
 // once at start-up so that serving a request costs only a copy of prepared bytes.
 
+import { sseFrame } from '../src/mock-upstream/mock-replies.ts'
+
 const MODEL = 'claude-sonnet-4-5'
 export const TOOL_NAME = 'get_weather'
 
 const encoder = new TextEncoder()
 
-/** One SSE event exactly as Anthropic frames it: an `event:` line, a `data:` line, a blank line. */
-export function sseEvent(type: string, data: unknown): string {
-  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`
-}
 
 // ~250 tokens of plain English: roughly 4 characters per token.
 const WORDS =
@@ -47,7 +45,7 @@ export interface Variant {
 const HEAD_EVENTS = 2
 
 function messageStart(inputTokens: number) {
-  return sseEvent('message_start', {
+  return sseFrame({
     type: 'message_start',
     message: {
       id: 'msg_bench_0001',
@@ -64,13 +62,13 @@ function messageStart(inputTokens: number) {
 
 function finish(stopReason: string, outputTokens: number): string[] {
   return [
-    sseEvent('content_block_stop', { type: 'content_block_stop', index: 0 }),
-    sseEvent('message_delta', {
+    sseFrame({ type: 'content_block_stop', index: 0 }),
+    sseFrame({
       type: 'message_delta',
       delta: { stop_reason: stopReason, stop_sequence: null },
       usage: { output_tokens: outputTokens },
     }),
-    sseEvent('message_stop', { type: 'message_stop' }),
+    sseFrame({ type: 'message_stop' }),
   ]
 }
 
@@ -110,9 +108,9 @@ export function textVariant(deltas: number): Variant {
   const { json: text, stream: streamText } = answerTexts(deltas)
   const events = [
     messageStart(12),
-    sseEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    sseFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     ...split(streamText, deltas).map((piece) =>
-      sseEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }),
+      sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }),
     ),
     ...finish('end_turn', deltas),
   ]
@@ -125,9 +123,9 @@ export function toolVariant(deltas: number): Variant {
   const block = { type: 'tool_use', id: 'toolu_bench_0001', name: TOOL_NAME }
   const events = [
     messageStart(80),
-    sseEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } }),
+    sseFrame({ type: 'content_block_start', index: 0, content_block: { ...block, input: {} } }),
     ...split(JSON.stringify(input), deltas).map((piece) =>
-      sseEvent('content_block_delta', {
+      sseFrame({
         type: 'content_block_delta',
         index: 0,
         delta: { type: 'input_json_delta', partial_json: piece },

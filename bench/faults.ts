@@ -5,7 +5,8 @@
 //   cut         the connection dies mid-stream (non-stream: mid-body)
 //   stall       silence for FAST_UPSTREAM_STALL_MS mid-stream (non-stream: before the answer)
 
-import { sseEvent, type Variant } from './anthropic-bodies.ts'
+import { sseFrame } from '../src/mock-upstream/mock-replies.ts'
+import type { Variant } from './anthropic-bodies.ts'
 import { pacedResponse } from './paced-response.ts'
 
 export const FAULT_KINDS = ['overloaded', 'sse-error', 'cut', 'stall'] as const
@@ -24,7 +25,7 @@ const EVENTS_BEFORE_FAULT = 8
 
 const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }
 const apiError = { type: 'error', error: { type: 'api_error', message: 'Internal server error' } }
-const sseError = new TextEncoder().encode(sseEvent('error', overloaded))
+const sseError = new TextEncoder().encode(sseFrame(overloaded))
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
 
 /** The response for a faulty request. `stallMs` must exceed the gateway's upstream timeout. */

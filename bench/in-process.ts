@@ -8,6 +8,7 @@ import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/load-config.ts'
 import { createLogger } from '../src/logging/logger.ts'
 import { textVariant } from './anthropic-bodies.ts'
+import { percentile } from './stats.ts'
 
 const READ_SIZE = 64 * 1024
 const ROUNDS = 5
@@ -59,7 +60,7 @@ async function time(call: () => Promise<void>, count: number): Promise<number> {
     for (let i = 0; i < count; i++) await call()
     perCall.push(((performance.now() - started) * 1000) / count)
   }
-  return perCall.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)] as number
+  return percentile(perCall, 50)
 }
 
 const nonStream = await time(request(false), settings.requests)

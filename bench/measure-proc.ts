@@ -2,7 +2,14 @@
 // A target is a tree because the gateway's launcher spawns its workers as child processes;
 // children are found by their ppid (task/*/children lists each thread's children separately).
 
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+
+/** The benchmarks measure through Linux's /proc; elsewhere they stop with one line, not a stack. */
+export function requireProcFs(): void {
+  if (existsSync('/proc/self/stat')) return
+  console.error('The benchmarks read CPU time and memory from /proc: they run on Linux only.')
+  process.exit(2)
+}
 
 const CLOCK_TICKS_PER_SECOND = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
 

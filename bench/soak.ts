@@ -5,15 +5,29 @@
 
 import { parseArgs } from 'node:util'
 import type { Outcome, Verdict } from './classify.ts'
-import { openFds, processTree, rssMiB, sampleRss } from './measure-proc.ts'
+import { openFds, processTree, requireProcFs, rssMiB, sampleRss } from './measure-proc.ts'
 import { drawScenario, runScenario, scenarioName } from './soak-mix.ts'
-import { GATEWAY_ENTRY, gatewayExists, startGateway, startUpstream, stopAll, stopAllOnSignal } from './targets.ts'
+import { startGateway, startUpstream, stopAll, stopAllOnSignal } from './targets.ts'
 
-const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '60' }, workers: { type: 'string', default: '2' } },
-})
-const seconds = Number(values.seconds)
-const workers = Number(values.workers)
+const USAGE = 'usage: bun bench/soak.ts [--seconds N] [--workers N], N a whole number above 0'
+/** --seconds and --workers, or one line and exit 2 (a typo must not run a soak of NaN seconds). */
+function parseOptions(): { seconds: number; workers: number } {
+  let values: { seconds?: string; workers?: string }
+  try {
+    values = parseArgs({ options: { seconds: { type: 'string', default: '60' }, workers: { type: 'string', default: '2' } } }).values
+  } catch (error) {
+    console.error(`${(error as Error).message}; ${USAGE}`)
+    process.exit(2)
+  }
+  const [seconds, workers] = [Number(values.seconds), Number(values.workers)]
+  if (!Number.isInteger(seconds) || seconds < 1 || !Number.isInteger(workers) || workers < 1) {
+    console.error(USAGE)
+    process.exit(2)
+  }
+  return { seconds, workers }
+}
+requireProcFs()
+const { seconds, workers } = parseOptions()
 
 const CLIENTS = 32
 const WARMUP_S = 3
@@ -60,10 +74,6 @@ function snapshot(pid: number) {
 }
 
 async function main(): Promise<number> {
-  if (!gatewayExists()) {
-    console.error(`SKIPPED: ${GATEWAY_ENTRY} does not exist yet; the soak needs the gateway.`)
-    return 1
-  }
   const upstream = await startUpstream('soak-upstream', logDir, {
     FAST_UPSTREAM_EVENTS: String(EVENTS),
     FAST_UPSTREAM_DELAY_MS: '2',

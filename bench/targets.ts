@@ -1,12 +1,12 @@
 // Starts the processes a benchmark needs, each on a free 127.0.0.1 port, waits until each
 // answers GET /health, and stops them all by PID (also when the run fails or is interrupted).
 
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { processTree, startTime } from './measure-proc.ts'
 
 const BENCH_DIR = import.meta.dir
-export const GATEWAY_ENTRY = resolve(BENCH_DIR, '../src/main.ts')
+const GATEWAY_ENTRY = resolve(BENCH_DIR, '../src/main.ts')
 const HEALTH_DEADLINE_MS = 15_000
 // Above the gateway's default SHUTDOWN_GRACE_SECONDS (8), so it may finish its own shutdown.
 const STOP_GRACE_MS = 10_000
@@ -81,10 +81,6 @@ export function startFloor(name: string, floor: 'transform' | 'mapper', upstream
     FLOOR: floor,
     BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
   }, logDir)
-}
-
-export function gatewayExists(): boolean {
-  return existsSync(GATEWAY_ENTRY)
 }
 
 /** The gateway exactly as it would be deployed: only the env a deployment sets. */
