@@ -1,20 +1,18 @@
 import { Elysia } from 'elysia'
-import { errorResponse } from '../errors/error-response.ts'
+import { errorResponse, isAnthropicPath } from '../errors/error-response.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { requestTooLarge } from '../http/read-json-body.ts'
 import { getRequestContext, pathOf } from '../http/request-context.ts'
 import type { KeyChecker } from './key-checker.ts'
 
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health'])
-/** Anthropic-native clients send their key as x-api-key. */
-const X_API_KEY_PATHS: ReadonlySet<string> = new Set(['/v1/messages', '/v1/messages/count_tokens'])
 
 const invalidApiKey = () =>
   new OpenAIError({
     status: 401,
     type: 'invalid_request_error',
     code: 'invalid_api_key',
-    message: 'Incorrect or missing API key. Send it as Authorization: Bearer <key>.',
+    message: 'Incorrect or missing API key. Send it as Authorization: Bearer <key> (on /v1/messages also as x-api-key).',
   })
 
 const presentedKey = (headers: Headers, path: string): string | null => {
@@ -22,7 +20,8 @@ const presentedKey = (headers: Headers, path: string): string | null => {
   if (authorization !== null && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === 'bearer ') {
     return authorization.slice(7).trim()
   }
-  return X_API_KEY_PATHS.has(path) ? headers.get('x-api-key') : null
+  // Anthropic-native clients send their key as x-api-key.
+  return isAnthropicPath(path) ? headers.get('x-api-key') : null
 }
 
 /**
