@@ -32,6 +32,7 @@ const ROUTES: RouteTable = new Map([
   ['/v1/messages', ['POST']],
   ['/v1/messages/count_tokens', ['POST']],
   ['/v1/models', ['GET']],
+  ['/v1/models/*', ['GET']],
 ])
 
 const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adjustments', 'retry-after', 'retry-after-ms']

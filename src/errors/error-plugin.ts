@@ -5,8 +5,19 @@ import { errorBodyText } from './error-response.ts'
 import { OpenAIError } from './openai-error.ts'
 import { describeValidationError } from './to-openai-param.ts'
 
-/** Paths the gateway serves, with their methods: a known path with another method is a 405. */
+/**
+ * Paths the gateway serves, with their methods: a known path with another method is a 405. A path
+ * ending in `/*` stands for everything under it.
+ */
 export type RouteTable = ReadonlyMap<string, readonly string[]>
+
+/** The methods a path allows, or undefined when no route has it (only read on a 404, never per request). */
+const allowedMethods = (routes: RouteTable, path: string) => {
+  const exact = routes.get(path)
+  if (exact) return exact
+  for (const [route, methods] of routes) if (route.endsWith('/*') && path.startsWith(route.slice(0, -1))) return methods
+  return undefined
+}
 
 const notFound = (path: string) =>
   new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route ${path}` })
@@ -48,7 +59,7 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
     } else if (code === 'PARSE') {
       failure = new OpenAIError({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'The body is not valid JSON' })
     } else if (code === 'NOT_FOUND') {
-      const allowed = routes.get(path)
+      const allowed = allowedMethods(routes, path)
       failure = allowed ? methodNotAllowed(request.method, path, allowed) : notFound(path)
     } else {
       log.error({ msg: 'unhandled error', request_id: requestId, error: error instanceof Error ? error.stack : String(error) })

@@ -127,5 +127,7 @@ describe('GET /v1/models', () => {
     expect([missing.status, (await json(missing)).error.code]).toEqual([404, 'model_not_found'])
     const broken = await fetch(`${gw.url}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })
     expect([broken.status, (await json(broken)).error.code]).toEqual([404, 'model_not_found'])
+    const posted = await fetch(`${gw.url}/v1/models/fast`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}` } })
+    expect([posted.status, posted.headers.get('allow')]).toEqual([405, 'GET'])
   })
 })
