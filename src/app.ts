@@ -35,6 +35,9 @@ const ROUTES: RouteTable = new Map([
   ['/v1/models/*', ['GET']],
 ])
 
+/** The only routes served without a client key. */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health'])
+
 const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adjustments', 'retry-after', 'retry-after-ms']
 
 /**
@@ -62,10 +65,12 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
   const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
-  const base = new Elysia({ normalize: false }).use(requestContextPlugin(log, metrics))
+  // standardHostname false: Elysia's own path reading then starts after "http://", not at a fixed
+  // offset that lands inside the path when the Host is shorter than 4 characters.
+  const base = new Elysia({ normalize: false, handler: { standardHostname: false } }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
-    .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes }))
+    .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
     .use(healthRoute(lifecycle))
     .use(
       chatCompletionsRoute({

@@ -1,11 +1,9 @@
 import { Elysia } from 'elysia'
-import { errorResponse, isAnthropicPath } from '../errors/error-response.ts'
+import { isAnthropicRoute } from '../errors/error-response.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { requestTooLarge } from '../http/read-json-body.ts'
-import { getRequestContext, pathOf } from '../http/request-context.ts'
+import { getRequestContext } from '../http/request-context.ts'
 import type { KeyChecker } from './key-checker.ts'
-
-const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health'])
 
 const invalidApiKey = () =>
   new OpenAIError({
@@ -15,34 +13,46 @@ const invalidApiKey = () =>
     message: 'Incorrect or missing API key. Send it as Authorization: Bearer <key> (on /v1/messages also as x-api-key).',
   })
 
-const presentedKey = (headers: Headers, path: string): string | null => {
+const presentedKey = (headers: Headers, route: string): string | null => {
   const authorization = headers.get('authorization')
   if (authorization !== null && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === 'bearer ') {
     return authorization.slice(7).trim()
   }
   // Anthropic-native clients send their key as x-api-key.
-  return isAnthropicPath(path) ? headers.get('x-api-key') : null
+  return isAnthropicRoute(route) ? headers.get('x-api-key') : null
+}
+
+export type AuthOptions = {
+  checkKey: KeyChecker
+  maxBodyBytes: number
+  /** Routes (as the router names them) that need no key; every other route needs one. */
+  openRoutes: ReadonlySet<string>
 }
 
 /**
- * Runs before the body is read: a wrong key is a 401 even with a 50 MiB or broken body, and a
- * body declared larger than MAX_BODY_BYTES is a 413 without reading it.
+ * Deny by default, decided on the route the router chose (never on a path read a second way, which
+ * could disagree with it): every route not in `openRoutes` needs a client key. The check runs as the
+ * first parser, so a wrong key is a 401 and a body declared larger than MAX_BODY_BYTES a 413 before
+ * any byte of the body is read; routes without a body are checked before their handler. The log
+ * line names the same route.
  */
-export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; maxBodyBytes: number }) =>
-  new Elysia({ name: 'auth-plugin' }).onRequest(function authenticate({ request, set }) {
-    const path = pathOf(request.url)
-    if (PUBLIC_PATHS.has(path) || request.method === 'OPTIONS') return
-    const { log } = getRequestContext(request)
-    const key = presentedKey(request.headers, path)
+export const authPlugin = ({ checkKey, maxBodyBytes, openRoutes }: AuthOptions) => {
+  const admit = ({ request, route }: { request: Request; route: string }) => {
+    const context = getRequestContext(request)
+    context.log.fields.path = route
+    if (context.keyId !== undefined || openRoutes.has(route)) return
+    const key = presentedKey(request.headers, route)
     const keyId = key ? checkKey(key) : null
-    let failure: OpenAIError | undefined
-    if (keyId === null) failure = invalidApiKey()
-    else if (Number(request.headers.get('content-length')) > maxBodyBytes) failure = requestTooLarge(maxBodyBytes)
-    if (keyId !== null) log.fields.key_id = keyId
-    if (!failure) return
-    // Elysia runs neither afterHandle nor onError for an answer from onRequest: the line is written here.
-    log.noteError(failure)
-    log.write(failure.status)
-    set.status = failure.status
-    return errorResponse(failure, path, set.headers as Record<string, string>)
-  })
+    if (keyId === null) throw invalidApiKey()
+    context.keyId = keyId
+    context.log.fields.key_id = keyId
+    if (Number(request.headers.get('content-length')) > maxBodyBytes) throw requestTooLarge(maxBodyBytes)
+  }
+  return new Elysia({ name: 'auth-plugin' })
+    .onParse({ as: 'global' }, function admitBeforeBody(context) {
+      admit(context)
+    })
+    .onBeforeHandle({ as: 'global' }, function admitBeforeHandler(context) {
+      admit(context)
+    })
+}

@@ -45,8 +45,11 @@ const internalError = (requestId: string) =>
  * (the stack goes to the log, once, never to the client).
  */
 export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }) =>
-  new Elysia({ name: 'error-plugin' }).onError({ as: 'global' }, function toOpenAIErrorResponse({ code, error, request, path, set }) {
+  new Elysia({ name: 'error-plugin' }).onError({ as: 'global' }, function toOpenAIErrorResponse({ code, error, request, path, route, set }) {
     const context = findRequestContext(request)
+    // The route the router chose; with none, the path its 404 was decided on.
+    const served = route || path
+    if (context && !context.log.fields.path) context.log.fields.path = served
     const requestId = context?.requestId ?? ''
     let failure: OpenAIError
     // Elysia wraps whatever a route's parser throws in a ParseError, with the original as its cause.
@@ -72,5 +75,5 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
     if (context) set.headers['x-request-id'] = requestId
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'
-    return errorBodyText(failure, path)
+    return errorBodyText(failure, served)
   })

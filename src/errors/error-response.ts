@@ -14,8 +14,8 @@ const ANTHROPIC_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   504: 'timeout_error',
 }
 
-/** Routes whose clients speak Anthropic's API, and so expect its error shape. */
-export const isAnthropicPath = (path: string) => path === '/v1/messages' || path.startsWith('/v1/messages/')
+/** Routes whose clients speak Anthropic's API, and so expect its error shape (and may send x-api-key). */
+export const isAnthropicRoute = (route: string) => route === '/v1/messages' || route.startsWith('/v1/messages/')
 
 /** `{"type":"error","error":{"type","message"}}`, as the Messages API answers. */
 export const toAnthropicErrorBody = (error: OpenAIError) => ({
@@ -24,11 +24,5 @@ export const toAnthropicErrorBody = (error: OpenAIError) => ({
 })
 
 /** The error's body text in the shape the route's clients read. */
-export const errorBodyText = (error: OpenAIError, path: string) =>
-  isAnthropicPath(path) ? JSON.stringify(toAnthropicErrorBody(error)) : error.bodyText()
-
-export const errorResponse = (error: OpenAIError, path: string, headers?: Record<string, string>) =>
-  new Response(errorBodyText(error, path), {
-    status: error.status,
-    headers: { 'content-type': 'application/json', ...error.headers, ...headers },
-  })
+export const errorBodyText = (error: OpenAIError, route: string) =>
+  isAnthropicRoute(route) ? JSON.stringify(toAnthropicErrorBody(error)) : error.bodyText()

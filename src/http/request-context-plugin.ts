@@ -2,7 +2,7 @@ import { Elysia } from 'elysia'
 import type { Logger } from '../logging/logger.ts'
 import type { Metrics } from '../metrics/metrics-registry.ts'
 import { RequestLog } from '../logging/request-log.ts'
-import { getRequestContext, pathOf, setRequestContext } from './request-context.ts'
+import { getRequestContext, setRequestContext } from './request-context.ts'
 import { toRequestId } from './request-id.ts'
 
 const statusOf = (response: unknown, fallback: unknown) =>
@@ -22,7 +22,8 @@ export const requestContextPlugin = (log: Logger, metrics: Metrics | undefined) 
       set.headers['x-request-id'] = requestId
       setRequestContext(request, {
         requestId,
-        log: new RequestLog(log, { request_id: requestId, method: request.method, path: pathOf(request.url) }, metrics?.observe),
+        // The path is the router's: the route it chose (auth plugin) or, for no route, its 404 path.
+        log: new RequestLog(log, { request_id: requestId, method: request.method, path: '' }, metrics?.observe),
       })
     })
     .onAfterHandle({ as: 'global' }, function writeLog({ request, set, responseValue }) {
