@@ -5,7 +5,7 @@ import { ModelQuirksOverride } from '../mapping/model-quirks.ts'
 
 /**
  * Every environment variable the gateway reads: name, old Flask-proxy name, default, parser and
- * one-line description. `.env.example` and the README table are checked against this list.
+ * one-line description. `.env.example` and the table in docs/configuration.md are checked against this list.
  */
 type Parser<T> = (raw: string) => T
 
@@ -121,7 +121,7 @@ const usableCores = (): number => {
   }
 }
 
-/** In the order of the README's table and `.env.example`. */
+/** In the order of the table in docs/configuration.md and `.env.example`. */
 export const ENV_VARS = {
   upstreamApiUrl: envVar({
     name: 'UPSTREAM_API_URL',

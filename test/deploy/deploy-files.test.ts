@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENV_VARS } from '../../src/config/env-schema.ts'
 
@@ -7,9 +7,10 @@ const ROOT = join(import.meta.dir, '..', '..')
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8')
 const VARS = Object.values(ENV_VARS)
 
-describe('.env.example and the README agree with the configuration schema', () => {
+describe('.env.example, the README and the docs agree with the configuration schema', () => {
   const example = read('.env.example')
   const readme = read('README.md')
+  const configuration = read('docs/configuration.md')
 
   test('.env.example lists every variable once, in schema order, with its default', () => {
     const names = [...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => m[1])
@@ -22,10 +23,10 @@ describe('.env.example and the README agree with the configuration schema', () =
     }
   })
 
-  test('the README configuration table has a row for every variable with its default', () => {
+  test('the configuration page has a row for every variable with its default', () => {
     for (const v of VARS) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${v.name}\``))
-      expect(row, `README row for ${v.name}`).toBeDefined()
+      const row = configuration.split('\n').find((line) => line.startsWith(`| \`${v.name}\``))
+      expect(row, `docs/configuration.md row for ${v.name}`).toBeDefined()
       if (v.default !== undefined && v.name !== 'WORKERS') expect(row).toContain(`\`${v.default}\``)
       if (v.oldName) expect(row).toContain(v.oldName)
     }
@@ -34,6 +35,12 @@ describe('.env.example and the README agree with the configuration schema', () =
   test('the README opens with the two commands: the demo and the tests', () => {
     const commands = [...readme.matchAll(/^```(?:sh|bash)\n([\s\S]*?)```/gm)].slice(0, 2).map((m) => m[1]?.trim())
     expect(commands).toEqual(['npm install && npm run demo', 'npm test'])
+  })
+
+  test('the README stays a short front door that links every reference page', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(8 * 1024)
+    for (const page of readdirSync(join(ROOT, 'docs'))) expect(readme).toContain(`](docs/${page})`)
+    for (const [, target] of readme.matchAll(/\]\((docs\/[^)#]+)/g)) expect(existsSync(join(ROOT, target as string)), target).toBe(true)
   })
 
   test('bun.lock and package-lock.json carry every dependency of package.json', () => {
