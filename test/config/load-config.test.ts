@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { availableParallelism } from 'node:os'
-import { ENV_VARS } from '../../src/config/env-schema.ts'
+import { ENV_VARS, MAX_TIMER_MS } from '../../src/config/env-schema.ts'
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts'
 import { buildUpstreamHeaders } from '../../src/upstream/upstream-headers.ts'
 
@@ -154,6 +154,19 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS: "https://app.example.com/path" is not an origin'],
   ])('%o → %s', (env, message) => {
     expect(errorOf({ ...REQUIRED, ...env })).toStartWith(message)
+  })
+
+  // Past 2^31 − 1 ms a timer fires at once: UPSTREAM_TIMEOUT=3000000 made every request a 504 in 5 ms.
+  test.each([
+    ['UPSTREAM_TIMEOUT', 86_400],
+    ['GUNICORN_TIMEOUT', 86_400],
+    ['SSE_HEARTBEAT_SECONDS', 3_600],
+    ['SHUTDOWN_GRACE_SECONDS', 86_400],
+  ])('%s: up to %d s, so each timer made from it stays below 2^31 − 1 ms; above is a start-up error', (name, max) => {
+    expect(() => load({ [name]: String(max) })).not.toThrow()
+    expect(max * 1000).toBeLessThan(MAX_TIMER_MS)
+    expect(errorOf({ ...REQUIRED, [name]: String(max + 1) })).toBe(`${name}: expected at most ${max} seconds, got "${max + 1}"`)
+    expect(errorOf({ ...REQUIRED, [name]: '3000000' })).toStartWith(`${name}: expected at most ${max} seconds`)
   })
 
   test('secret-bearing variables never print their value', () => {
