@@ -223,6 +223,33 @@ describe('upstream headers, built once at start-up', () => {
   })
 })
 
+describe('every value sent as an upstream header is checked at start-up', () => {
+  // Each of these started cleanly, then failed every request with a 502 "connection failed".
+  test.each([
+    ['UPSTREAM_API_KEY', 'sk\u2010ant-secret', 'UPSTREAM_API_KEY: character 3 (U+2010)'],
+    ['UPSTREAM_API_KEY', 'sk-ant\rsecret', 'UPSTREAM_API_KEY: character 7 (U+000D)'],
+    ['UPSTREAM_ANTHROPIC_VERSION', '2023\u201306\u201301', 'UPSTREAM_ANTHROPIC_VERSION: character 5 (U+2013)'],
+    ['UPSTREAM_ANTHROPIC_BETA', 'a,b\u00e9', 'UPSTREAM_ANTHROPIC_BETA: character 4 (U+00E9)'],
+    ['UPSTREAM_USER_AGENT', 'ua\u0001', 'UPSTREAM_USER_AGENT: character 3 (U+0001)'],
+    ['UPSTREAM_X_APP', '\u{1F600}x\nsecret', 'UPSTREAM_X_APP: character 1 (U+1F600)'],
+    ['UPSTREAM_EXTRA_HEADERS_JSON', JSON.stringify({ 'x-a': 'ok', 'X-Team': 'r\u00e9d-secret' }), 'UPSTREAM_EXTRA_HEADERS_JSON: header X-Team: character 2 (U+00E9)'],
+  ])('%s=%j → %s…, without the value', (name, value, message) => {
+    try {
+      buildUpstreamHeaders(load({ [name]: value }))
+      throw new Error('expected a ConfigError')
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as Error).message).toStartWith(`${message} cannot be sent in a header`)
+      expect((error as Error).message).not.toContain('secret')
+      expect((error as Error).message).not.toContain('\n')
+    }
+  })
+
+  test('visible ASCII, spaces and tabs pass', () => {
+    expect(buildUpstreamHeaders(load({ UPSTREAM_USER_AGENT: 'my app/1.0 (x; y)\tz~' }))['user-agent']).toBe('my app/1.0 (x; y)\tz~')
+  })
+})
+
 test('the schema lists each variable once', () => {
   const names = Object.values(ENV_VARS).flatMap((v) => [v.name, ...(v.oldName ? [v.oldName] : [])])
   expect(new Set(names).size).toBe(names.length)
