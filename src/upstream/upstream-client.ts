@@ -2,7 +2,7 @@ import type { Config } from '../config/env-schema.ts'
 import type { OpenAIError } from '../errors/openai-error.ts'
 import { nextDelayMs, RETRYABLE_STATUSES, retryAfterMs } from './retry.ts'
 import { buildUpstreamHeaders } from './upstream-headers.ts'
-import { clientClosed, toOpenAIErrorFromUpstream, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
+import { clientClosed, toOpenAIErrorFromUpstream, upstreamRedirected, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
 
 export type UpstreamReply = {
   response: Response
@@ -94,7 +94,8 @@ export const createUpstreamClient = (
   const headers = buildUpstreamHeaders(config)
   const proxy = (config.upstreamProxyUrl ?? config.defaultProxyUrl)?.href
   const timeoutMs = config.upstreamTimeoutSeconds * 1000
-  const init = { method: 'POST', headers, ...(proxy ? { proxy } : {}) }
+  // Redirects are not followed: they would take the key and the prompt elsewhere.
+  const init = { method: 'POST', headers, redirect: 'manual' as const, ...(proxy ? { proxy } : {}) }
 
   const send: UpstreamClient['send'] = async ({ body, signal, endpoint = 'messages', betas }) => {
     const url = urls[endpoint]
@@ -130,6 +131,13 @@ export const createUpstreamClient = (
       clearTimeout(timer)
       const requestId = response.headers.get('request-id')
       if (response.ok) return { response, attempts: attempt + 1, requestId, abort }
+      if (response.status >= 300 && response.status < 400) {
+        response.body?.cancel().catch(() => {})
+        signal.removeEventListener('abort', onClientAbort)
+        const error = upstreamRedirected(response.status, response.headers.get('location'), url)
+        error.upstreamRequestId = requestId
+        throw error
+      }
       const error = toOpenAIErrorFromUpstream(response.status, await readBoundedText(response), response.headers)
       const retryable = RETRYABLE_STATUSES.has(response.status) && attempt < config.upstreamRetries
       const delay = retryable
