@@ -37,7 +37,7 @@ export const toOpenAIChoice = (message: Message, { jsonTool }: { jsonTool: boole
         break
     }
   }
-  const finishReason = toOpenAIFinishReason({ stopReason: message.stop_reason, jsonTool })
+  const finishReason = toOpenAIFinishReason({ stopReason: message.stop_reason, clientToolCalled: toolCalls.length > 0 })
   const result: ResponseMessage = {
     role: 'assistant',
     content,

@@ -118,7 +118,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     }
 
     const finish = () => {
-      const reason = toOpenAIFinishReason({ stopReason, jsonTool })
+      const reason = toOpenAIFinishReason({ stopReason, clientToolCalled: toolCount > 0 })
       if (reason === 'content_filter') emit(frames.delta(`{"refusal":${JSON.stringify(stopExplanation ?? REFUSAL_FALLBACK)}}`))
       emit(frames.finish(reason))
       if (terminal && includeUsage) emit(frames.usage(toOpenAIUsage(usage)))

@@ -20,11 +20,11 @@ describe('finish_reason', () => {
     [null, 'stop'],
     ['something_new', 'stop'],
   ] as const)('%s → %s', (stopReason, expected) => {
-    expect(toOpenAIFinishReason({ stopReason, jsonTool: false })).toBe(expected)
+    expect(toOpenAIFinishReason({ stopReason, clientToolCalled: true })).toBe(expected)
   })
 
-  test('tool_use of the JSON-mode tool → stop', () => {
-    expect(toOpenAIFinishReason({ stopReason: 'tool_use', jsonTool: true })).toBe('stop')
+  test('tool_use with no call of a client tool (the JSON-mode tool alone) → stop', () => {
+    expect(toOpenAIFinishReason({ stopReason: 'tool_use', clientToolCalled: false })).toBe('stop')
   })
 })
 
@@ -110,6 +110,21 @@ describe('Message → chat.completion', () => {
     const choice = toOpenAIResponse([message], { ...context, jsonTool: true }).choices[0]
     expect(choice).toMatchObject({ finish_reason: 'stop', message: { content: '{"a":[1,2]}' } })
     expect(choice?.message.tool_calls).toBeUndefined()
+  })
+
+  test('JSON mode beside client tools: a call of a client tool is tool_calls, not stop', () => {
+    const message: Message = {
+      id: 'msg_jt',
+      type: 'message',
+      role: 'assistant',
+      model: 'm',
+      content: [{ type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { city: 'Oslo' } }],
+      stop_reason: 'tool_use',
+      usage: { input_tokens: 1, output_tokens: 3 },
+    }
+    const choice = toOpenAIResponse([message], { ...context, jsonTool: true }).choices[0]
+    expect(choice?.finish_reason).toBe('tool_calls')
+    expect(choice?.message.tool_calls?.map((call) => call.function.name)).toEqual(['get_weather'])
   })
 
   test('n messages → n choices with summed usage', () => {

@@ -182,6 +182,23 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(finishReasons(text)).toEqual(['stop'])
   })
 
+  test('JSON mode beside client tools: a streamed call of a client tool finishes with tool_calls', async () => {
+    const message = {
+      id: 'msg_2',
+      type: 'message',
+      role: 'assistant',
+      model: 'm',
+      content: [{ type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { city: 'Oslo' } }],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 2 },
+    }
+    const { toStreamEvents } = await import('../../src/mock-upstream/mock-replies.ts')
+    const { text } = await runStream(toStreamEvents(message as never).map(sseFrame), { plan: planFor({ jsonTool: true }) })
+    expect(deltas(text).flatMap((d) => d.tool_calls ?? []).filter((c) => c.id)).toHaveLength(1)
+    expect(finishReasons(text)).toEqual(['tool_calls'])
+  })
+
   test('heartbeat: a keep-alive comment while the upstream is silent, none when it is off', async () => {
     const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
     const withPause = [...events.slice(0, 3), 150, ...events.slice(3)]
