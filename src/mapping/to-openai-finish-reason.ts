@@ -26,4 +26,7 @@ export const toOpenAIFinishReason = ({ stopReason, clientToolCalled }: { stopRea
   return (stopReason != null && FINISH_REASONS[stopReason]) || 'stop'
 }
 
-export const REFUSAL_FALLBACK = 'The model declined to answer this request.'
+const REFUSAL_FALLBACK = 'The model declined to answer this request.'
+
+/** The refusal text: the upstream's explanation when it gave one. */
+export const refusalOf = (explanation: unknown) => (typeof explanation === 'string' && explanation !== '' ? explanation : REFUSAL_FALLBACK)

@@ -127,6 +127,18 @@ describe('Message → chat.completion', () => {
     expect(choice?.message.tool_calls?.map((call) => call.function.name)).toEqual(['get_weather'])
   })
 
+  test.each([
+    ['a text block without text', { type: 'text' }],
+    ['a text block whose text is null', { type: 'text', text: null }],
+    ['a tool_use block without input', { type: 'tool_use', id: 'toolu_1', name: 'f' }],
+    ['a tool_use block without id', { type: 'tool_use', name: 'f', input: {} }],
+    ['a thinking block without signature', { type: 'thinking', thinking: 'hm' }],
+    ['a redacted_thinking block without data', { type: 'redacted_thinking' }],
+  ])('%s is the upstream\'s fault: a 502 upstream_bad_response, never an answer missing a key', (_name, block) => {
+    const message = { ...fixtureJson<Message>('anthropic/text.json'), content: [block] } as Message
+    expect(() => toOpenAIResponse([message], context)).toThrow(expect.objectContaining({ status: 502, code: 'upstream_bad_response' }))
+  })
+
   test('n messages → n choices with summed usage', () => {
     const message = fixtureJson<Message>('anthropic/text.json')
     const completion = toOpenAIResponse([message, message], context)
