@@ -1,5 +1,6 @@
 import type { ContentBlock, TextBlock } from '../anthropic/request-schema.ts'
 import { invalidRequest } from '../errors/openai-error.ts'
+import { parseJsonField } from '../http/parse-json-field.ts'
 import { type ChatMessage, KNOWN_MESSAGE_FIELDS, type ToolCall } from '../openai/request-schema.ts'
 import type { Adjustments } from './adjustments.ts'
 import { toAnthropicBlocks, toSystemBlocks } from './to-anthropic-content.ts'
@@ -12,23 +13,19 @@ export const UNANSWERED_TOOL_RESULT = 'No result was provided for this tool call
 
 const parseArguments = (text: string, param: string): Record<string, unknown> => {
   if (text.trim() === '') return {}
-  let input: unknown
-  try {
-    input = JSON.parse(text)
-  } catch {
-    throw invalidRequest('function.arguments is not valid JSON', param)
-  }
+  const input = parseJsonField(text, param)
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalidRequest('function.arguments must be a JSON object', param)
+    throw invalidRequest(`${param} must be a JSON object`, param)
   }
   return input as Record<string, unknown>
 }
 
-const toToolUse = (call: ToolCall, param: string): ContentBlock => ({
+/** `argumentsParam` names the call's arguments string, for the 400 when they are not a JSON object. */
+const toToolUse = (call: ToolCall, argumentsParam: string): ContentBlock => ({
   type: 'tool_use',
   id: toAnthropicToolId(call.id),
   name: call.function.name,
-  input: parseArguments(call.function.arguments, `${param}.function.arguments`),
+  input: parseArguments(call.function.arguments, argumentsParam),
 })
 
 /** thinking first, then text, then tool_use: the order the API requires of an assistant turn. */
@@ -73,7 +70,7 @@ export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: 
         blocks.push(...toAnthropicBlocks(message.content, param, adjustments))
         if (message.refusal) blocks.push({ type: 'text', text: message.refusal })
         message.tool_calls?.forEach((call, j) => {
-          const block = toToolUse(call, `${param}.tool_calls[${j}]`)
+          const block = toToolUse(call, `${param}.tool_calls[${j}].function.arguments`)
           if (block.type === 'tool_use') calls.set(block.id, i)
           if (block.type === 'tool_use' && block.id !== call.id) adjustments.add('tool_calls.id', 'rewritten')
           blocks.push(block)
@@ -82,7 +79,7 @@ export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: 
           const id = `call_legacy_${i}`
           legacyCalls.push({ name: message.function_call.name, id })
           calls.set(id, i)
-          blocks.push(toToolUse({ id, type: 'function', function: message.function_call }, `${param}.function_call`))
+          blocks.push(toToolUse({ id, type: 'function', function: message.function_call }, `${param}.function_call.arguments`))
         }
         pending.push({ role: 'assistant', blocks })
         break

@@ -15,10 +15,18 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
 export const isKnownStopReason = (stopReason: string | null | undefined) =>
   stopReason != null && Object.hasOwn(FINISH_REASONS, stopReason)
 
-/** @see https://docs.anthropic.com/en/api/handling-stop-reasons */
-export const toOpenAIFinishReason = ({ stopReason, jsonTool }: { stopReason: string | null | undefined; jsonTool: boolean }): FinishReason => {
-  if (stopReason === 'tool_use' && jsonTool) return 'stop'
+/**
+ * `clientToolCalled`: whether the answer holds a call of one of the client's tools. `tool_use`
+ * for the JSON-mode tool alone is the answer itself, so the turn ends with `stop`; beside it (JSON
+ * mode with client tools) a call of a client tool is still `tool_calls`, which agent loops wait for.
+ * @see https://docs.anthropic.com/en/api/handling-stop-reasons
+ */
+export const toOpenAIFinishReason = ({ stopReason, clientToolCalled }: { stopReason: string | null | undefined; clientToolCalled: boolean }): FinishReason => {
+  if (stopReason === 'tool_use' && !clientToolCalled) return 'stop'
   return (stopReason != null && FINISH_REASONS[stopReason]) || 'stop'
 }
 
-export const REFUSAL_FALLBACK = 'The model declined to answer this request.'
+const REFUSAL_FALLBACK = 'The model declined to answer this request.'
+
+/** The refusal text: the upstream's explanation when it gave one. */
+export const refusalOf = (explanation: unknown) => (typeof explanation === 'string' && explanation !== '' ? explanation : REFUSAL_FALLBACK)

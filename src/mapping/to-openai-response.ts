@@ -1,8 +1,9 @@
 import type { Message } from '../anthropic/response-schema.ts'
 import type { ChatCompletion, ResponseMessage, ResponseThinkingBlock, ResponseToolCall } from '../openai/response-schema.ts'
-import { REFUSAL_FALLBACK, toOpenAIFinishReason } from './to-openai-finish-reason.ts'
+import { refusalOf, toOpenAIFinishReason } from './to-openai-finish-reason.ts'
 import { JSON_TOOL_NAME } from './to-anthropic-response-format.ts'
 import { sumUsage, toOpenAIUsage } from './to-openai-usage.ts'
+import { upstreamString, upstreamToolInput } from './upstream-fields.ts'
 
 export type ResponseContext = { requestedModel: string; created: number; jsonTool: boolean }
 
@@ -18,30 +19,35 @@ export const toOpenAIChoice = (message: Message, { jsonTool }: { jsonTool: boole
   for (const block of message.content) {
     switch (block.type) {
       case 'text':
-        appendContent(block.text)
+        appendContent(upstreamString(block, 'text'))
         break
-      case 'tool_use':
+      case 'tool_use': {
+        const name = upstreamString(block, 'name')
+        const input = JSON.stringify(upstreamToolInput(block))
         // The JSON-mode tool is the answer itself, never a tool call.
-        if (jsonTool && block.name === JSON_TOOL_NAME) appendContent(JSON.stringify(block.input))
-        else toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input) } })
+        if (jsonTool && name === JSON_TOOL_NAME) appendContent(input)
+        else toolCalls.push({ id: upstreamString(block, 'id'), type: 'function', function: { name, arguments: input } })
         break
-      case 'thinking':
-        reasoning = (reasoning ?? '') + block.thinking
-        thinkingBlocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature })
+      }
+      case 'thinking': {
+        const thinking = upstreamString(block, 'thinking')
+        reasoning = (reasoning ?? '') + thinking
+        thinkingBlocks.push({ type: 'thinking', thinking, signature: upstreamString(block, 'signature') })
         break
+      }
       case 'redacted_thinking':
-        thinkingBlocks.push({ type: 'redacted_thinking', data: block.data })
+        thinkingBlocks.push({ type: 'redacted_thinking', data: upstreamString(block, 'data') })
         break
       default:
         // Server tool blocks and citations run upstream; the client has nothing to call.
         break
     }
   }
-  const finishReason = toOpenAIFinishReason({ stopReason: message.stop_reason, jsonTool })
+  const finishReason = toOpenAIFinishReason({ stopReason: message.stop_reason, clientToolCalled: toolCalls.length > 0 })
   const result: ResponseMessage = {
     role: 'assistant',
     content,
-    refusal: finishReason === 'content_filter' ? (message.stop_details?.explanation ?? REFUSAL_FALLBACK) : null,
+    refusal: finishReason === 'content_filter' ? refusalOf(message.stop_details?.explanation) : null,
   }
   if (toolCalls.length > 0) result.tool_calls = toolCalls
   if (reasoning !== undefined) result.reasoning_content = reasoning

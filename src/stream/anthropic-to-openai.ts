@@ -1,9 +1,10 @@
 import type { Usage } from '../anthropic/response-schema.ts'
 import type { StreamEvent } from '../anthropic/stream-events.ts'
-import type { OpenAIError } from '../errors/openai-error.ts'
+import { OpenAIError } from '../errors/openai-error.ts'
 import { JSON_TOOL_NAME } from '../mapping/to-anthropic-response-format.ts'
-import { isKnownStopReason, REFUSAL_FALLBACK, toOpenAIFinishReason } from '../mapping/to-openai-finish-reason.ts'
+import { isKnownStopReason, refusalOf, toOpenAIFinishReason } from '../mapping/to-openai-finish-reason.ts'
 import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
+import { upstreamString } from '../mapping/upstream-fields.ts'
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
@@ -58,7 +59,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     let toolCount = 0
     const usage: Usage = {}
     let stopReason: string | null | undefined
-    let stopExplanation: string | undefined
+    let stopExplanation: unknown
     let ended = false
     /** The readable side was closed (terminate), after an error or a complete answer. */
     let closed = false
@@ -118,8 +119,8 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     }
 
     const finish = () => {
-      const reason = toOpenAIFinishReason({ stopReason, jsonTool })
-      if (reason === 'content_filter') emit(frames.delta(`{"refusal":${JSON.stringify(stopExplanation ?? REFUSAL_FALLBACK)}}`))
+      const reason = toOpenAIFinishReason({ stopReason, clientToolCalled: toolCount > 0 })
+      if (reason === 'content_filter') emit(frames.delta(`{"refusal":${JSON.stringify(refusalOf(stopExplanation))}}`))
       emit(frames.finish(reason))
       if (terminal && includeUsage) emit(frames.usage(toOpenAIUsage(usage)))
       if (terminal) emit(DONE_FRAME)
@@ -147,10 +148,11 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       switch (block.type) {
         case 'text':
           blocks[index] = 'text'
-          if (block.text) onText(JSON.stringify(block.text))
+          onText(JSON.stringify(upstreamString(block, 'text')))
           return
         case 'tool_use': {
-          if (jsonTool && block.name === JSON_TOOL_NAME) {
+          const name = upstreamString(block, 'name')
+          if (jsonTool && name === JSON_TOOL_NAME) {
             blocks[index] = 'json'
             return
           }
@@ -160,18 +162,18 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
           toolHasArguments[index] = false
           emit(
             frames.delta(
-              `{"tool_calls":[{"index":${k},"id":${JSON.stringify(block.id)},"type":"function","function":{"name":${JSON.stringify(block.name)},"arguments":""}}]}`,
+              `{"tool_calls":[{"index":${k},"id":${JSON.stringify(upstreamString(block, 'id'))},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]}`,
             ),
           )
           return
         }
         case 'thinking':
           blocks[index] = 'thinking'
-          if (block.thinking) onThinking(JSON.stringify(block.thinking))
+          onThinking(JSON.stringify(upstreamString(block, 'thinking')))
           return
         case 'redacted_thinking':
           blocks[index] = 'other'
-          emit(frames.delta(`{"thinking_blocks":[{"type":"redacted_thinking","data":${JSON.stringify(block.data)}}]}`))
+          emit(frames.delta(`{"thinking_blocks":[{"type":"redacted_thinking","data":${JSON.stringify(upstreamString(block, 'data'))}}]}`))
           return
         default:
           // Server tool blocks run upstream: nothing for the client to call.
@@ -183,13 +185,13 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       const delta = event.delta
       switch (delta.type) {
         case 'text_delta':
-          return onText(JSON.stringify(delta.text))
+          return onText(JSON.stringify(upstreamString(delta, 'text')))
         case 'input_json_delta':
-          return onArguments(event.index, JSON.stringify(delta.partial_json))
+          return onArguments(event.index, JSON.stringify(upstreamString(delta, 'partial_json')))
         case 'thinking_delta':
-          return onThinking(JSON.stringify(delta.thinking))
+          return onThinking(JSON.stringify(upstreamString(delta, 'thinking')))
         case 'signature_delta':
-          emit(frames.delta(`{"thinking_blocks":[{"type":"thinking","thinking":"","signature":${JSON.stringify(delta.signature)}}]}`))
+          emit(frames.delta(`{"thinking_blocks":[{"type":"thinking","thinking":"","signature":${JSON.stringify(upstreamString(delta, 'signature'))}}]}`))
           return
         case 'citations_delta':
           return
@@ -233,8 +235,8 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     const mapEvent = (event: StreamEvent) => {
       try {
         onEvent(event)
-      } catch {
-        fail(upstreamBadResponse(`a ${String(event.type)} event of an unexpected shape`))
+      } catch (error) {
+        fail(error instanceof OpenAIError ? error : upstreamBadResponse(`a ${String(event.type)} event of an unexpected shape`))
       }
     }
 

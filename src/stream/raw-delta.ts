@@ -23,6 +23,21 @@ const DIGIT_9 = 57
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
 
+/** The characters JSON allows after a backslash (`u` takes four hex digits too). */
+const ESCAPABLE = new Set([...'"\\/bfnrtu'].map((c) => c.charCodeAt(0)))
+const U = 117
+const isHex = (c: number) => (c >= DIGIT_0 && c <= DIGIT_9) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+
+/** Where a valid escape that starts at the backslash `at` ends (its last character), or -1. */
+const escapeEnd = (text: string, at: number, end: number) => {
+  const c = text.charCodeAt(at + 1)
+  if (!ESCAPABLE.has(c)) return -1
+  if (c !== U) return at + 1
+  if (at + 5 >= end) return -1
+  for (let k = at + 2; k <= at + 5; k++) if (!isHex(text.charCodeAt(k))) return -1
+  return at + 5
+}
+
 /** The delta in `text` from `start` to `end` (an SSE event's data, see SseEventSink). */
 export const readRawDelta = (text: string, start: number, end: number): RawDelta | undefined => {
   if (!text.startsWith(HEAD, start)) return undefined
@@ -41,12 +56,15 @@ export const readRawDelta = (text: string, start: number, end: number): RawDelta
     break
   }
   if (type === undefined || open >= end || text.charCodeAt(open) !== QUOTE) return undefined
-  // The string ends at the first quote not escaped; a raw control character makes it invalid JSON.
+  // The string ends at the first quote not escaped. It is copied as it is, so what would make it
+  // invalid JSON (a raw control character, an escape JSON has not) sends it to the general path.
   let close = open + 1
   for (; close < end; close++) {
     const c = text.charCodeAt(close)
-    if (c === BACKSLASH) close++
-    else if (c === QUOTE) break
+    if (c === BACKSLASH) {
+      close = escapeEnd(text, close, end)
+      if (close < 0) return undefined
+    } else if (c === QUOTE) break
     else if (c < 32) return undefined
   }
   if (close >= end) return undefined

@@ -20,11 +20,11 @@ describe('finish_reason', () => {
     [null, 'stop'],
     ['something_new', 'stop'],
   ] as const)('%s → %s', (stopReason, expected) => {
-    expect(toOpenAIFinishReason({ stopReason, jsonTool: false })).toBe(expected)
+    expect(toOpenAIFinishReason({ stopReason, clientToolCalled: true })).toBe(expected)
   })
 
-  test('tool_use of the JSON-mode tool → stop', () => {
-    expect(toOpenAIFinishReason({ stopReason: 'tool_use', jsonTool: true })).toBe('stop')
+  test('tool_use with no call of a client tool (the JSON-mode tool alone) → stop', () => {
+    expect(toOpenAIFinishReason({ stopReason: 'tool_use', clientToolCalled: false })).toBe('stop')
   })
 })
 
@@ -110,6 +110,33 @@ describe('Message → chat.completion', () => {
     const choice = toOpenAIResponse([message], { ...context, jsonTool: true }).choices[0]
     expect(choice).toMatchObject({ finish_reason: 'stop', message: { content: '{"a":[1,2]}' } })
     expect(choice?.message.tool_calls).toBeUndefined()
+  })
+
+  test('JSON mode beside client tools: a call of a client tool is tool_calls, not stop', () => {
+    const message: Message = {
+      id: 'msg_jt',
+      type: 'message',
+      role: 'assistant',
+      model: 'm',
+      content: [{ type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { city: 'Oslo' } }],
+      stop_reason: 'tool_use',
+      usage: { input_tokens: 1, output_tokens: 3 },
+    }
+    const choice = toOpenAIResponse([message], { ...context, jsonTool: true }).choices[0]
+    expect(choice?.finish_reason).toBe('tool_calls')
+    expect(choice?.message.tool_calls?.map((call) => call.function.name)).toEqual(['get_weather'])
+  })
+
+  test.each([
+    ['a text block without text', { type: 'text' }],
+    ['a text block whose text is null', { type: 'text', text: null }],
+    ['a tool_use block without input', { type: 'tool_use', id: 'toolu_1', name: 'f' }],
+    ['a tool_use block without id', { type: 'tool_use', name: 'f', input: {} }],
+    ['a thinking block without signature', { type: 'thinking', thinking: 'hm' }],
+    ['a redacted_thinking block without data', { type: 'redacted_thinking' }],
+  ])('%s is the upstream\'s fault: a 502 upstream_bad_response, never an answer missing a key', (_name, block) => {
+    const message = { ...fixtureJson<Message>('anthropic/text.json'), content: [block] } as Message
+    expect(() => toOpenAIResponse([message], context)).toThrow(expect.objectContaining({ status: 502, code: 'upstream_bad_response' }))
   })
 
   test('n messages → n choices with summed usage', () => {

@@ -129,6 +129,8 @@ describe('tool history', () => {
   test.each([
     ['invalid JSON arguments', { role: 'assistant', tool_calls: [call('a', 'f', '{oops')] }, 'messages[1].tool_calls[0].function.arguments'],
     ['non-object arguments', { role: 'assistant', tool_calls: [call('a', 'f', '[1]')] }, 'messages[1].tool_calls[0].function.arguments'],
+    ['arguments nested past the depth limit', { role: 'assistant', tool_calls: [call('a', 'f', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)] }, 'messages[1].tool_calls[0].function.arguments'],
+    ['legacy function_call arguments nested past it', { role: 'assistant', function_call: { name: 'f', arguments: `{"a":${'['.repeat(65)}${']'.repeat(65)}}` } }, 'messages[1].function_call.arguments'],
     ['a tool message answering no call', { role: 'tool', tool_call_id: 'nope', content: 'x' }, 'messages[1].tool_call_id'],
     ['a tool message without tool_call_id', { role: 'tool', content: 'x' }, 'messages[1].tool_call_id'],
   ])('%s is a 400 naming it', (_name, message, param) => {

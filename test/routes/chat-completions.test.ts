@@ -188,6 +188,30 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
   })
 })
 
+describe('a malformed upstream answer', () => {
+  test('non-stream: a text block without text is a 502 upstream_bad_response, not a 200 without content', async () => {
+    const message = { id: 'msg_x', type: 'message', role: 'assistant', model: 'm', content: [{ type: 'text' }], stop_reason: 'end_turn', usage: {} }
+    gw.mock.reply({ kind: 'raw', status: 200, body: JSON.stringify(message), headers: { 'content-type': 'application/json' } })
+    const response = await gw.chat(HELLO)
+    expect(response.status).toBe(502)
+    expect((await json(response)).error).toMatchObject({ type: 'upstream_error', code: 'upstream_bad_response' })
+  })
+
+  test('stream: a text_delta holding "\\x" is one upstream_bad_response chunk; every data line is JSON', async () => {
+    const head = [
+      { type: 'message_start', message: { id: 'msg_x', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: {} } },
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    ]
+    const bad = 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\x"}}\n\n'
+    gw.mock.reply({ kind: 'chunks', chunks: [...head.map((e) => `data: ${JSON.stringify(e)}\n\n`), bad, 'data: {"type":"message_stop"}\n\n'] })
+    const text = await (await gw.chat({ ...HELLO, stream: true })).text()
+    const data = sseData(text)
+    for (const frame of data.slice(0, -1)) expect(() => JSON.parse(frame)).not.toThrow()
+    expect(sseJson(text).filter((c) => c.error).map((c) => c.error.code)).toEqual(['upstream_bad_response'])
+    expect(sseJson(text).some((c) => c.choices?.[0]?.finish_reason)).toBe(false)
+  })
+})
+
 describe('routes', () => {
   test('GET /health → 200 {"status":"ok"} without a key, no upstream call', async () => {
     const response = await fetch(`${gw.url}/health`)

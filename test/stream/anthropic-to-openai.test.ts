@@ -134,6 +134,27 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(outcome?.error?.code).toBe('upstream_bad_response')
   })
 
+  test.each([
+    ['a text_delta with an escape JSON does not have', 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\\x"}}\n\n'],
+    ['a text_delta without text', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta' } })],
+    ['a text_delta whose text is a number', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 5 } })],
+    ['an input_json_delta without partial_json', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta' } })],
+    ['a thinking_delta without thinking', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta' } })],
+    ['a signature_delta without signature', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta' } })],
+    ['a tool_use start without id', sseFrame({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', name: 'f', input: {} } })],
+    ['a tool_use start without name', sseFrame({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', input: {} } })],
+    ['a redacted_thinking start without data', sseFrame({ type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking' } })],
+  ])('%s: valid JSON chunks, then one upstream_bad_response error chunk and [DONE], no finish_reason', async (_name, bad) => {
+    const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
+    const { text, outcome } = await runStream([...events.slice(0, 3), bad, ...events.slice(3)])
+    const data = sseData(text)
+    for (const frame of data.slice(0, -1)) expect(() => JSON.parse(frame)).not.toThrow()
+    expect(sseJson(text).filter((c) => c.error).map((c) => c.error.code)).toEqual(['upstream_bad_response'])
+    expect(finishReasons(text)).toEqual([])
+    expect(data.at(-1)).toBe('[DONE]')
+    expect(outcome?.error?.code).toBe('upstream_bad_response')
+  })
+
   test('unknown event and delta types are ignored', async () => {
     const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
     const extra = [sseFrame({ type: 'brand_new_event', x: 1 }), sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'new_delta' } })]
@@ -180,6 +201,23 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(all.some((d) => d.tool_calls)).toBe(false)
     expect(JSON.parse(all.map((d) => d.content ?? '').join(''))).toEqual({ answer: 42 })
     expect(finishReasons(text)).toEqual(['stop'])
+  })
+
+  test('JSON mode beside client tools: a streamed call of a client tool finishes with tool_calls', async () => {
+    const message = {
+      id: 'msg_2',
+      type: 'message',
+      role: 'assistant',
+      model: 'm',
+      content: [{ type: 'tool_use', id: 'toolu_2', name: 'get_weather', input: { city: 'Oslo' } }],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 2 },
+    }
+    const { toStreamEvents } = await import('../../src/mock-upstream/mock-replies.ts')
+    const { text } = await runStream(toStreamEvents(message as never).map(sseFrame), { plan: planFor({ jsonTool: true }) })
+    expect(deltas(text).flatMap((d) => d.tool_calls ?? []).filter((c) => c.id)).toHaveLength(1)
+    expect(finishReasons(text)).toEqual(['tool_calls'])
   })
 
   test('heartbeat: a keep-alive comment while the upstream is silent, none when it is off', async () => {

@@ -16,6 +16,7 @@ describe('raw delta fast path', () => {
     ['{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\" \\u00e9"}}', { index: 0, type: 'text_delta', literal: '"Hi \\"you\\" \\u00e9"' }],
     ['{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}  }   ', { index: 12, type: 'input_json_delta', literal: '"{\\"a\\":"' }],
     ['{"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":""}}', { index: 1, type: 'thinking_delta', literal: '""' }],
+    ['{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"}}', { index: 0, type: 'text_delta', literal: '"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"' }],
   ])('%s', (data, expected) => {
     expect(readBoth(data)).toEqual(expected as never)
   })
@@ -28,6 +29,9 @@ describe('raw delta fast path', () => {
     ['an unterminated string', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"abc'],
     ['no index', '{"type":"content_block_delta","index":,"delta":{"type":"text_delta","text":"x"}}'],
     ['another delta type', '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"x"}}'],
+    ['an escape JSON does not have', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\\xb"}}'],
+    ['a \\u escape with a non-hex digit', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\u00g9"}}'],
+    ['a \\u escape cut short by the quote', '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\u00"}}'],
   ])('falls back on %s', (_name, data) => {
     expect(readBoth(data)).toBeUndefined()
   })
