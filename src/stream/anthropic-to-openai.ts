@@ -41,6 +41,12 @@ export type AnthropicToOpenAIOptions = {
 
 type BlockKind = 'text' | 'tool' | 'json' | 'thinking' | 'other'
 
+/** Kinds of deltas that join: content, reasoning, or the arguments of tool call `kind - ARGUMENTS`. */
+const NO_JOIN = -1
+const CONTENT = 0
+const REASONING = 1
+const ARGUMENTS = 2
+
 /**
  * Anthropic SSE bytes → OpenAI chunk bytes (wire doc §3), one stage: decode, parse and map each
  * read, then write its frames as one chunk. The role chunk comes first; a finish_reason only after
@@ -68,11 +74,37 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     let ctrl: TransformStreamDefaultController<string>
     /** Frames of the read being processed, written as one chunk at its end. */
     let out = ''
+    /**
+     * Consecutive deltas of one kind in the same read become one chunk (wire doc §3.5): the
+     * inside of their JSON string literals is joined here and framed once, when the kind
+     * changes or the read ends. Never held past the end of a read.
+     */
+    let joinedKind = NO_JOIN
+    let joined = ''
 
+    const flushJoined = () => {
+      if (joinedKind === NO_JOIN) return
+      const literal = `"${joined}"`
+      if (joinedKind === CONTENT) out += frames.delta(`{"content":${literal}}`)
+      else if (joinedKind === REASONING) out += frames.delta(`{"reasoning_content":${literal}}`)
+      else out += frames.delta(`{"tool_calls":[{"index":${joinedKind - ARGUMENTS},"function":{"arguments":${literal}}}]}`)
+      joinedKind = NO_JOIN
+      joined = ''
+    }
+    /** `literal` is a whole JSON string literal, so its inside joins any other's. */
+    const join = (kind: number, literal: string) => {
+      if (kind !== joinedKind) {
+        flushJoined()
+        joinedKind = kind
+      }
+      joined += literal.slice(1, -1)
+    }
     const emit = (frame: string) => {
+      flushJoined()
       out += frame
     }
     const flushOut = () => {
+      flushJoined()
       if (out === '') return
       ctrl.enqueue(out)
       out = ''
@@ -129,18 +161,18 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
 
     /** A delta's payload, as the JSON literal of its string. */
     const onText = (literal: string) => {
-      if (literal !== '""') emit(frames.delta(`{"content":${literal}}`))
+      if (literal !== '""') join(CONTENT, literal)
     }
     const onThinking = (literal: string) => {
-      if (literal !== '""') emit(frames.delta(`{"reasoning_content":${literal}}`))
+      if (literal !== '""') join(REASONING, literal)
     }
     const onArguments = (index: number, literal: string) => {
       if (literal === '""') return
       const kind = blocks[index]
-      if (kind === 'json') emit(frames.delta(`{"content":${literal}}`))
+      if (kind === 'json') join(CONTENT, literal)
       else if (kind === 'tool') {
         toolHasArguments[index] = true
-        emit(frames.delta(`{"tool_calls":[{"index":${toolIndex[index]},"function":{"arguments":${literal}}}]}`))
+        join(ARGUMENTS + (toolIndex[index] as number), literal)
       }
     }
 

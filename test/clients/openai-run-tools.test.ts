@@ -180,7 +180,8 @@ describe('openai SDK runTools through the gateway', () => {
     const deltas = firstChunks.flatMap((chunk) => (chunk.choices[0] ? [chunk.choices[0].delta] : []))
     const firstToolDelta = deltas.findIndex((delta) => delta.tool_calls !== undefined)
     const textDeltas = deltas.filter((delta) => delta.content)
-    expect(textDeltas.length).toBeGreaterThan(1)
+    // Deltas that arrive in one upstream read may come as one chunk (wire doc §3.5).
+    expect(textDeltas.length).toBeGreaterThan(0)
     expect(textDeltas.map((delta) => delta.content).join('')).toBe(LEAD)
     expect(firstToolDelta).toBeGreaterThan(deltas.lastIndexOf(textDeltas.at(-1) as (typeof deltas)[number]))
     const toolDeltas = deltas.flatMap((delta) => delta.tool_calls ?? [])

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { sseFrame } from '../../src/mock-upstream/mock-replies.ts'
 import { fixtureEvents, fixtureText } from '../support/fixtures.ts'
-import { planFor, runStream, splitAt } from '../support/stream-pipeline.ts'
+import { planFor, runStream, splitAt, streamContent } from '../support/stream-pipeline.ts'
 import { sseData, sseJson } from '../support/test-gateway.ts'
 
 const deltas = (text: string) => sseJson(text).flatMap((chunk) => (chunk.choices ? chunk.choices.map((c: { delta: unknown }) => c.delta) : []))
@@ -163,16 +163,30 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(withExtra.text).toBe(plain.text)
   })
 
-  test('output is byte-identical for every split point of the input, and for random splits', async () => {
+  test('what the client reads is the same for every split point of the input, and for random splits', async () => {
     const bytes = new TextEncoder().encode(fixtureText('anthropic/thinking-tool.sse').replaceAll('\n', '\r\n'))
-    const { text: whole } = await runStream([bytes])
-    for (let i = 1; i < bytes.length; i += 7) expect((await runStream(splitAt(bytes, [i]))).text).toBe(whole)
+    const whole = streamContent((await runStream([bytes])).text)
+    expect(whole.choices[0]?.reasoning).not.toBe('')
+    expect(Object.keys(whole.choices[0]?.tools ?? {})).toHaveLength(1)
+    for (let i = 1; i < bytes.length; i++) expect(streamContent((await runStream(splitAt(bytes, [i]))).text)).toEqual(whole)
     let seed = 42
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     for (let round = 0; round < 200; round++) {
       const offsets = Array.from({ length: 1 + Math.floor(random() * 20) }, () => Math.floor(random() * bytes.length))
-      expect((await runStream(splitAt(bytes, offsets))).text).toBe(whole)
+      expect(streamContent((await runStream(splitAt(bytes, offsets))).text)).toEqual(whole)
     }
+  })
+
+  test('deltas of one read go out as one chunk per kind; deltas of later reads are never held back for them', async () => {
+    const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
+    const textDeltas = events.filter((frame) => frame.includes('"text_delta"')).length
+    expect(textDeltas).toBeGreaterThan(1)
+    const contentChunks = (text: string) => deltas(text).filter((d) => typeof d.content === 'string' && d.content !== '').length
+    const oneRead = await runStream([events.join('')])
+    expect(contentChunks(oneRead.text)).toBe(1)
+    const readPerEvent = await runStream(events)
+    expect(contentChunks(readPerEvent.text)).toBe(textDeltas)
+    expect(streamContent(readPerEvent.text)).toEqual(streamContent(oneRead.text))
   })
 
   test('a 4-byte character split across reads survives', async () => {

@@ -61,3 +61,41 @@ export const splitAt = (bytes: Uint8Array, offsets: readonly number[]) => {
   const cuts = [0, ...offsets.filter((o) => o > 0 && o < bytes.length).sort((a, b) => a - b), bytes.length]
   return cuts.slice(1).map((end, k) => bytes.subarray(cuts[k], end))
 }
+
+type ChunkChoice = { index: number; delta?: Record<string, unknown>; finish_reason?: string | null }
+type ToolCallDelta = { index: number; id?: string; type?: string; function?: { name?: string; arguments?: string } }
+
+/**
+ * What a client reads from a chunk stream, whatever the chunk boundaries (wire doc §3.5): per
+ * choice the joined content, reasoning and refusal, each tool call's id, name and joined
+ * arguments, the thinking blocks, the finish reasons; then usage, errors, comments and the end.
+ */
+export const streamContent = (text: string) => {
+  const frames = text.split('\n\n').filter(Boolean)
+  const choices: Record<number, { content: string; reasoning: string; refusal: string; roles: unknown[]; thinking: unknown[]; tools: Record<number, { id: string; name: string; arguments: string }>; finish: unknown[] }> = {}
+  const usage: unknown[] = []
+  const errors: unknown[] = []
+  for (const frame of frames) {
+    if (!frame.startsWith('data: ') || frame === 'data: [DONE]') continue
+    const chunk = JSON.parse(frame.slice(6))
+    if (chunk.error) errors.push(chunk.error)
+    if (chunk.usage) usage.push(chunk.usage)
+    for (const choice of (chunk.choices ?? []) as ChunkChoice[]) {
+      const into = (choices[choice.index] ??= { content: '', reasoning: '', refusal: '', roles: [], thinking: [], tools: {}, finish: [] })
+      const delta = choice.delta ?? {}
+      if (delta.role !== undefined) into.roles.push(delta.role)
+      into.content += (delta.content as string | undefined) ?? ''
+      into.reasoning += (delta.reasoning_content as string | undefined) ?? ''
+      into.refusal += (delta.refusal as string | undefined) ?? ''
+      into.thinking.push(...((delta.thinking_blocks as unknown[] | undefined) ?? []))
+      for (const call of (delta.tool_calls as ToolCallDelta[] | undefined) ?? []) {
+        const tool = (into.tools[call.index] ??= { id: '', name: '', arguments: '' })
+        tool.id += call.id ?? ''
+        tool.name += call.function?.name ?? ''
+        tool.arguments += call.function?.arguments ?? ''
+      }
+      if (choice.finish_reason) into.finish.push(choice.finish_reason)
+    }
+  }
+  return { choices, usage, errors, comments: frames.filter((frame) => frame.startsWith(':')), last: frames.at(-1) }
+}
