@@ -1,8 +1,6 @@
 import { join } from 'node:path'
-import { loadConfigOrExit } from './config/load-config-or-exit.ts'
+import type { LauncherSettings } from './config/launcher-settings.ts'
 import { createLogger } from './logging/logger.ts'
-import { createMetricsServer } from './metrics/metrics-server.ts'
-import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
 
 /**
  * The launcher (`bun run start`): checks the configuration once, spawns WORKERS worker processes
@@ -10,7 +8,15 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  * exits non-zero on a crash loop (5 deaths in 60 s) so the container restarts, and forwards
  * SIGTERM/SIGINT to each worker by PID, exiting when they have.
  */
-const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
+const checked = Bun.spawnSync([process.execPath, join(import.meta.dir, 'config', 'launcher-settings.ts')], {
+  env: process.env,
+  stdin: 'ignore',
+  stdout: 'pipe',
+  stderr: 'inherit',
+})
+// The check has said what is wrong on stderr (one line); its exit code is the launcher's.
+if (checked.exitCode !== 0) process.exit(checked.exitCode ?? 2)
+const config = JSON.parse(checked.stdout.toString()) as LauncherSettings
 const log = createLogger(config.logLevel)
 const WORKER = join(import.meta.dir, 'server.ts')
 const CRASH_WINDOW_MS = 60_000
@@ -18,7 +24,9 @@ const CRASH_LIMIT = 5
 
 const workers = new Set<ReturnType<typeof Bun.spawn>>()
 /** One line and a non-zero exit, as a worker does for its own port: most often the port is taken. */
-const startMetricsServer = () => {
+const startMetricsServer = async () => {
+  // Loaded only when asked for: the launcher keeps to what it uses.
+  const { createMetricsServer } = await import('./metrics/metrics-server.ts')
   if (config.metricsPort === config.port) {
     process.stderr.write(`configuration error: METRICS_PORT must differ from PORT (${config.port})\n`)
     process.exit(2)
@@ -31,7 +39,7 @@ const startMetricsServer = () => {
     process.exit(1)
   }
 }
-const metricsServer = config.metricsEnabled ? startMetricsServer() : undefined
+const metricsServer = config.metricsEnabled ? await startMetricsServer() : undefined
 const crashes: number[] = []
 let stopping = false
 let exitCode = 0
