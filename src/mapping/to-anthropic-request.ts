@@ -149,6 +149,8 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   if (outputConfig) body.output_config = outputConfig
   const stream = request.stream === true
   if (stream) body.stream = true
+  // OpenAI answers 400 here; lenient, but said.
+  else if (request.stream_options != null) adjustments.add('stream_options', 'ignored')
   reportIgnoredFields(request, adjustments)
 
   return {
