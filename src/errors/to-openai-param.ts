@@ -13,6 +13,17 @@ export const toOpenAIParam = (pointer: string): string | null => {
 
 const depth = (error: ValueError) => (error.path === '' ? 0 : error.path.split('/').length)
 
+/** Errors that only say the value is of another JSON type than the schema's. */
+const KIND_ERRORS: ReadonlySet<ValueErrorType> = new Set([
+  ValueErrorType.String,
+  ValueErrorType.Number,
+  ValueErrorType.Integer,
+  ValueErrorType.Boolean,
+  ValueErrorType.Null,
+  ValueErrorType.Array,
+  ValueErrorType.Object,
+])
+
 type Refined = { error: ValueError; expected?: unknown[] }
 
 /**
@@ -36,7 +47,10 @@ const refine = (error: ValueError): Refined => {
     const expected = literals.filter((e) => e.path === shallowest.path).map((e) => (e.schema as { const?: unknown }).const)
     return { error: shallowest, expected }
   }
-  const deepest = meant.reduce<ValueError | undefined>((best, e) => (best === undefined || depth(e) > depth(best) ? e : best), undefined)
+  // A variant of another JSON type than the value is not the one meant, when another variant is of
+  // its type: a 65-item `stop` is too long, not "expected string".
+  const sameKind = meant.filter((e) => !(KIND_ERRORS.has(e.type) && e.path === error.path))
+  const deepest = (sameKind.length > 0 ? sameKind : meant).reduce<ValueError | undefined>((best, e) => (best === undefined || depth(e) > depth(best) ? e : best), undefined)
   if (!deepest || depth(deepest) < depth(error)) return { error }
   return refine(deepest)
 }

@@ -26,23 +26,63 @@ export const ADJUSTMENT_ACTIONS = [
 
 export type AdjustmentAction = (typeof ADJUSTMENT_ACTIONS)[number]
 
-/** Collects `field:action` tokens in order, once each. */
+/**
+ * The header's size cap: proxies and clients refuse whole header blocks past 4–16 KiB (nginx's
+ * default buffer is 4 KiB), and a client can send thousands of unknown fields.
+ */
+export const MAX_ADJUSTMENTS_HEADER_BYTES = 2048
+/** The last token when more adjustments were made than fit under the cap. */
+export const TRUNCATED_TOKEN = 'adjustments:truncated'
+
+/** RFC 9110 `tchar`, less `%`, which escapes everything else: field names travel in a header. */
+const TOKEN_BYTE = new Uint8Array(256)
+for (const c of "!#$&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN_BYTE[c.charCodeAt(0)] = 1
+const PLAIN_FIELD = /^[!#$&'*+\-.^_`|~0-9A-Za-z]*$/
+
+/** A field name (a client's own unknown field may hold anything) as header-safe text: other bytes of its UTF-8 as %XX. */
+const encodeField = (field: string) => {
+  if (PLAIN_FIELD.test(field)) return field
+  let encoded = ''
+  for (const byte of Buffer.from(field)) {
+    encoded += TOKEN_BYTE[byte] ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return encoded
+}
+
+/**
+ * Collects `field:action` tokens in order, once each, as header-safe text (see encodeField), up to
+ * MAX_ADJUSTMENTS_HEADER_BYTES joined; a token that does not fit is left out and TRUNCATED_TOKEN
+ * ends the list.
+ */
 export class Adjustments {
   readonly #tokens = new Set<string>()
+  /** Room left for `,token` before the truncation marker. */
+  #room = MAX_ADJUSTMENTS_HEADER_BYTES - TRUNCATED_TOKEN.length
+  #truncated = false
 
   add(field: string, action: AdjustmentAction) {
-    this.#tokens.add(`${field}:${action}`)
+    // Encoding only lengthens a name, so one too long for the whole header is never encoded.
+    const token = field.length + action.length + 1 > MAX_ADJUSTMENTS_HEADER_BYTES ? undefined : `${encodeField(field)}:${action}`
+    if (token !== undefined && this.#tokens.has(token)) return
+    if (token === undefined || token.length + 1 > this.#room) {
+      this.#truncated = true
+      return
+    }
+    this.#tokens.add(token)
+    this.#room -= token.length + 1
   }
 
   get size() {
-    return this.#tokens.size
+    return this.#tokens.size + (this.#truncated ? 1 : 0)
   }
 
   toHeader() {
-    return [...this.#tokens].join(',')
+    return this.toArray().join(',')
   }
 
   toArray() {
-    return [...this.#tokens]
+    const tokens = [...this.#tokens]
+    if (this.#truncated) tokens.push(TRUNCATED_TOKEN)
+    return tokens
   }
 }

@@ -10,7 +10,7 @@ import { resolveModel } from './resolve-model.ts'
 import { toAnthropicResponseFormat } from './to-anthropic-response-format.ts'
 import { toAnthropicSampling } from './to-anthropic-sampling.ts'
 import { fitThinkingBudget, toAnthropicThinking, withEffort } from './to-anthropic-thinking.ts'
-import { toAnthropicTools } from './to-anthropic-tools.ts'
+import { toAnthropicTools, usesLegacyFunctions } from './to-anthropic-tools.ts'
 import { type Turn, toAnthropicTurns } from './to-anthropic-turns.ts'
 
 /** The configuration the request mapping reads, taken from Config once at start-up. */
@@ -25,6 +25,8 @@ export type AnthropicRequestPlan = {
   n: number
   /** The answer is the input of the JSON tool, to be moved into `content`. */
   jsonTool: boolean
+  /** The request declared legacy `functions` only: a call is answered as `function_call`. */
+  legacyFunctions: boolean
   adjustments: Adjustments
 }
 
@@ -147,6 +149,8 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   if (outputConfig) body.output_config = outputConfig
   const stream = request.stream === true
   if (stream) body.stream = true
+  // OpenAI answers 400 here; lenient, but said.
+  else if (request.stream_options != null) adjustments.add('stream_options', 'ignored')
   reportIgnoredFields(request, adjustments)
 
   return {
@@ -156,6 +160,7 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
     includeUsage: stream && request.stream_options?.include_usage === true,
     n: request.n ?? 1,
     jsonTool: format.jsonTool,
+    legacyFunctions: usesLegacyFunctions(request),
     adjustments,
   }
 }

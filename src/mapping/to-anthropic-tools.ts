@@ -26,6 +26,12 @@ const toToolChoice = (request: ChatCompletionRequest): ToolChoiceParam | undefin
 }
 
 /**
+ * A request that declares only legacy `functions` is answered in their shape: one
+ * `message.function_call`, finish_reason `function_call`.
+ */
+export const usesLegacyFunctions = (request: ChatCompletionRequest) => (request.functions?.length ?? 0) > 0 && !request.tools?.length
+
+/**
  * tools / functions / tool_choice / function_call / parallel_tool_calls. The JSON schema of each
  * function is kept whole: rebuilding it from a few known keys loses constraints.
  */
@@ -43,6 +49,8 @@ export const toAnthropicTools = (
   }
   const tools = definitions.map((fn) => toToolDefinition(fn, quirks, adjustments))
   const tool_choice = toToolChoice(request) as ToolChoiceParam
-  if (request.parallel_tool_calls === false && tool_choice.type !== 'none') tool_choice.disable_parallel_tool_use = true
+  // The legacy shape holds one call, so the model is held to one.
+  const oneCall = request.parallel_tool_calls === false || usesLegacyFunctions(request)
+  if (oneCall && tool_choice.type !== 'none') tool_choice.disable_parallel_tool_use = true
   return { tools, tool_choice }
 }

@@ -15,15 +15,24 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
 export const isKnownStopReason = (stopReason: string | null | undefined) =>
   stopReason != null && Object.hasOwn(FINISH_REASONS, stopReason)
 
+export type FinishContext = {
+  stopReason: string | null | undefined
+  /** Whether the answer holds a call of one of the client's tools. */
+  clientToolCalled: boolean
+  /** The request declared legacy `functions`: a call ends with `function_call`. */
+  legacyFunctions: boolean
+}
+
 /**
- * `clientToolCalled`: whether the answer holds a call of one of the client's tools. `tool_use`
- * for the JSON-mode tool alone is the answer itself, so the turn ends with `stop`; beside it (JSON
- * mode with client tools) a call of a client tool is still `tool_calls`, which agent loops wait for.
+ * `tool_use` for the JSON-mode tool alone is the answer itself, so the turn ends with `stop`;
+ * beside it (JSON mode with client tools) a call of a client tool is still `tool_calls`, which
+ * agent loops wait for.
  * @see https://docs.anthropic.com/en/api/handling-stop-reasons
  */
-export const toOpenAIFinishReason = ({ stopReason, clientToolCalled }: { stopReason: string | null | undefined; clientToolCalled: boolean }): FinishReason => {
+export const toOpenAIFinishReason = ({ stopReason, clientToolCalled, legacyFunctions }: FinishContext): FinishReason => {
   if (stopReason === 'tool_use' && !clientToolCalled) return 'stop'
-  return (stopReason != null && FINISH_REASONS[stopReason]) || 'stop'
+  const reason = (stopReason != null && FINISH_REASONS[stopReason]) || 'stop'
+  return reason === 'tool_calls' && legacyFunctions ? 'function_call' : reason
 }
 
 const REFUSAL_FALLBACK = 'The model declined to answer this request.'

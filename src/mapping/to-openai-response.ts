@@ -3,12 +3,13 @@ import type { ChatCompletion, ResponseMessage, ResponseThinkingBlock, ResponseTo
 import { refusalOf, toOpenAIFinishReason } from './to-openai-finish-reason.ts'
 import { JSON_TOOL_NAME } from './to-anthropic-response-format.ts'
 import { sumUsage, toOpenAIUsage } from './to-openai-usage.ts'
-import { upstreamString, upstreamToolInput } from './upstream-fields.ts'
+import { moreThanOneFunctionCall, upstreamString, upstreamToolInput } from './upstream-fields.ts'
 
-export type ResponseContext = { requestedModel: string; created: number; jsonTool: boolean }
+export type ChoiceContext = { jsonTool: boolean; legacyFunctions: boolean }
+export type ResponseContext = ChoiceContext & { requestedModel: string; created: number }
 
 /** One Anthropic Message → the message and finish reason of one choice. */
-export const toOpenAIChoice = (message: Message, { jsonTool }: { jsonTool: boolean }) => {
+export const toOpenAIChoice = (message: Message, { jsonTool, legacyFunctions }: ChoiceContext) => {
   let content: string | null = null
   let reasoning: string | undefined
   const toolCalls: ResponseToolCall[] = []
@@ -43,16 +44,23 @@ export const toOpenAIChoice = (message: Message, { jsonTool }: { jsonTool: boole
         break
     }
   }
-  const finishReason = toOpenAIFinishReason({ stopReason: message.stop_reason, clientToolCalled: toolCalls.length > 0 })
+  const finishReason = toOpenAIFinishReason({ stopReason: message.stop_reason, clientToolCalled: toolCalls.length > 0, legacyFunctions })
   const result: ResponseMessage = {
     role: 'assistant',
     content,
     refusal: finishReason === 'content_filter' ? refusalOf(message.stop_details?.explanation) : null,
   }
-  if (toolCalls.length > 0) result.tool_calls = toolCalls
+  if (legacyFunctions && toolCalls.length > 0) result.function_call = onlyFunctionCall(toolCalls)
+  else if (toolCalls.length > 0) result.tool_calls = toolCalls
   if (reasoning !== undefined) result.reasoning_content = reasoning
   if (thinkingBlocks.length > 0) result.thinking_blocks = thinkingBlocks
   return { message: result, finishReason }
+}
+
+/** The legacy shape holds one call; the request held the model to one (disable_parallel_tool_use). */
+const onlyFunctionCall = (toolCalls: readonly ResponseToolCall[]) => {
+  if (toolCalls.length > 1) throw moreThanOneFunctionCall(toolCalls.length)
+  return (toolCalls[0] as ResponseToolCall).function
 }
 
 /** A Message (or the n Messages of one request) → `chat.completion`. */

@@ -18,6 +18,10 @@ export const upstreamToolInput = (block: object): Record<string, unknown> => {
   return input as Record<string, unknown>
 }
 
+/** A request with legacy `functions` asks for at most one call; more cannot be put in its answer. */
+export const moreThanOneFunctionCall = (calls: number) =>
+  upstreamBadResponse(`${calls} tool calls where the request's legacy functions allow one (disable_parallel_tool_use was set)`)
+
 const describe = (holder: object) => {
   const type = (holder as { type?: unknown }).type
   return typeof type === 'string' ? type.slice(0, 64) : 'block'

@@ -2,8 +2,11 @@
 // coerces them, which the real APIs reject, and costs a Decode walk of every request body.
 import { type Static, Type as t } from '@sinclair/typebox'
 
-/** Limits that keep one request from costing unbounded work; each has a clear 400. */
-export const REQUEST_LIMITS = { messages: 4096, partsPerMessage: 1024, tools: 512, stopSequences: 16 } as const
+/**
+ * Limits that keep one request from costing unbounded work; each has a clear 400. Stop sequences:
+ * OpenAI takes 4, the Messages API documents no limit, so more than 4 are passed on, up to a bound.
+ */
+export const REQUEST_LIMITS = { messages: 4096, partsPerMessage: 1024, tools: 512, stopSequences: 64 } as const
 
 const nullable = <T extends Parameters<typeof t.Optional>[0]>(schema: T) => t.Optional(t.Union([schema, t.Null()]))
 

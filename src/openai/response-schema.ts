@@ -16,13 +16,17 @@ export const FinishReason = t.Union([
   t.Literal('length'),
   t.Literal('tool_calls'),
   t.Literal('content_filter'),
+  /** Legacy: the answer to a request with `functions` that called one. */
+  t.Literal('function_call'),
 ])
 export type FinishReason = Static<typeof FinishReason>
+
+export const ResponseFunctionCall = t.Object({ name: t.String(), arguments: t.String() })
 
 export const ResponseToolCall = t.Object({
   id: t.String(),
   type: t.Literal('function'),
-  function: t.Object({ name: t.String(), arguments: t.String() }),
+  function: ResponseFunctionCall,
 })
 export type ResponseToolCall = Static<typeof ResponseToolCall>
 
@@ -37,6 +41,8 @@ export const ResponseMessage = t.Object({
   content: nullable(t.String()),
   refusal: nullable(t.String()),
   tool_calls: t.Optional(t.Array(ResponseToolCall)),
+  /** Legacy, instead of tool_calls, when the request declared `functions`. */
+  function_call: t.Optional(ResponseFunctionCall),
   /** Extension: the model's thinking text, never mixed into content. */
   reasoning_content: t.Optional(t.String()),
   /** Extension: signed thinking blocks, to be sent back on the next turn of a tool loop. */

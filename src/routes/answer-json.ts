@@ -32,4 +32,4 @@ export const readUpstreamMessage = async (reply: UpstreamReply, idleTimeoutSecon
 
 /** The n Messages of one request → the `chat.completion` object. */
 export const toCompletion = (messages: readonly Message[], plan: AnthropicRequestPlan, created: number) =>
-  toOpenAIResponse(messages, { requestedModel: plan.requestedModel, created, jsonTool: plan.jsonTool })
+  toOpenAIResponse(messages, { requestedModel: plan.requestedModel, created, jsonTool: plan.jsonTool, legacyFunctions: plan.legacyFunctions })

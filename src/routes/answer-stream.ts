@@ -109,6 +109,7 @@ export const toChunkStream = ({
   const mapper = new AnthropicToOpenAIStream({
     frames,
     jsonTool: plan.jsonTool,
+    legacyFunctions: plan.legacyFunctions,
     terminal,
     includeUsage: plan.includeUsage,
     heartbeatMs: settings.heartbeatMs,

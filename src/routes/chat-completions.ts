@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { OpenAIError } from '../errors/openai-error.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -12,7 +13,7 @@ import { mergeChoiceStreams } from '../stream/merge-choice-streams.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
-import { completionIdOf, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
+import { completionIdOf, type OpenedStream, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
 import { noteReply, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
@@ -110,7 +111,12 @@ const answerJson = async ({ deps, plan, send, created, headers, log, signal }: A
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
 }
 
-const answerStream = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
+/** Why the upstream streams of an answer that failed before it left were aborted. */
+const gatewayFailed = () =>
+  new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
+
+const answerStream = async (args: AnswerArgs) => {
+  const { deps, plan, send, signal } = args
   const opened = await forEachChoice(
     plan.n,
     signal,
@@ -119,6 +125,16 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
       stream.body.cancel().catch(() => {})
     },
   )
+  try {
+    return streamResponse(opened, args)
+  } catch (error) {
+    // No answer leaves: the upstream streams must not run on (billed, and counted as open) behind it.
+    for (const stream of opened) stream.reply.abort(gatewayFailed())
+    throw error
+  }
+}
+
+const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, headers, log }: AnswerArgs) => {
   const first = opened[0] as (typeof opened)[number]
   const id = completionIdOf(first.first, log.fields.request_id)
   const outcomes: StreamOutcome[] = []

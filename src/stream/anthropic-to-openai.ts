@@ -4,11 +4,12 @@ import { OpenAIError } from '../errors/openai-error.ts'
 import { JSON_TOOL_NAME } from '../mapping/to-anthropic-response-format.ts'
 import { isKnownStopReason, refusalOf, toOpenAIFinishReason } from '../mapping/to-openai-finish-reason.ts'
 import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
-import { upstreamString } from '../mapping/upstream-fields.ts'
+import { moreThanOneFunctionCall, upstreamString } from '../mapping/upstream-fields.ts'
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { readRawDelta } from './raw-delta.ts'
+import { FUNCTION_CALL_DELTAS, TOOL_CALL_DELTAS } from './tool-call-deltas.ts'
 import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
 
 export type StreamOutcome = {
@@ -23,6 +24,8 @@ export type StreamOutcome = {
 export type AnthropicToOpenAIOptions = {
   frames: ChunkFrames
   jsonTool: boolean
+  /** The request declared legacy `functions`: the one call streams as `delta.function_call`. */
+  legacyFunctions: boolean
   /** Whether this stream writes the usage chunk and `[DONE]` (n > 1 streams leave that to the merge). */
   terminal: boolean
   includeUsage: boolean
@@ -57,7 +60,8 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
   readonly abortWith: (error: OpenAIError) => void
 
   constructor(options: AnthropicToOpenAIOptions) {
-    const { frames, jsonTool, terminal, includeUsage, decoder } = options
+    const { frames, jsonTool, legacyFunctions, terminal, includeUsage, decoder } = options
+    const callDeltas = legacyFunctions ? FUNCTION_CALL_DELTAS : TOOL_CALL_DELTAS
     const blocks: BlockKind[] = []
     /** Tool-call index per block index: tool calls count from 0 in the order they start. */
     const toolIndex: number[] = []
@@ -87,7 +91,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       const literal = `"${joined}"`
       if (joinedKind === CONTENT) out += frames.delta(`{"content":${literal}}`)
       else if (joinedKind === REASONING) out += frames.delta(`{"reasoning_content":${literal}}`)
-      else out += frames.delta(`{"tool_calls":[{"index":${joinedKind - ARGUMENTS},"function":{"arguments":${literal}}}]}`)
+      else out += frames.delta(callDeltas.arguments(joinedKind - ARGUMENTS, literal))
       joinedKind = NO_JOIN
       joined = ''
     }
@@ -151,7 +155,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     }
 
     const finish = () => {
-      const reason = toOpenAIFinishReason({ stopReason, clientToolCalled: toolCount > 0 })
+      const reason = toOpenAIFinishReason({ stopReason, clientToolCalled: toolCount > 0, legacyFunctions })
       if (reason === 'content_filter') emit(frames.delta(`{"refusal":${JSON.stringify(refusalOf(stopExplanation))}}`))
       emit(frames.finish(reason))
       if (terminal && includeUsage) emit(frames.usage(toOpenAIUsage(usage)))
@@ -188,15 +192,12 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
             blocks[index] = 'json'
             return
           }
+          if (legacyFunctions && toolCount === 1) throw moreThanOneFunctionCall(2)
           blocks[index] = 'tool'
           const k = toolCount++
           toolIndex[index] = k
           toolHasArguments[index] = false
-          emit(
-            frames.delta(
-              `{"tool_calls":[{"index":${k},"id":${JSON.stringify(upstreamString(block, 'id'))},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]}`,
-            ),
-          )
+          emit(frames.delta(callDeltas.start(k, JSON.stringify(upstreamString(block, 'id')), JSON.stringify(name))))
           return
         }
         case 'thinking':
@@ -243,7 +244,7 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
           return onDelta(event)
         case 'content_block_stop':
           if (blocks[event.index] === 'tool' && !toolHasArguments[event.index]) {
-            emit(frames.delta(`{"tool_calls":[{"index":${toolIndex[event.index]},"function":{"arguments":"{}"}}]}`))
+            emit(frames.delta(callDeltas.arguments(toolIndex[event.index] as number, '"{}"')))
           }
           return
         case 'message_delta':

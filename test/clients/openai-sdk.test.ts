@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
-import { fixtureEvents } from '../support/fixtures.ts'
+import type { Message } from '../../src/anthropic/response-schema.ts'
+import { fixtureEvents, fixtureJson } from '../support/fixtures.ts'
 import { openAISuite } from '../support/openai-suite.ts'
 
 const suite = openAISuite()
@@ -38,6 +39,22 @@ describe('the openai npm SDK as the client', () => {
     const runner = suite.client.chat.completions.stream({ model: 'claude-sonnet-4-5', messages })
     const final = await runner.finalChatCompletion()
     expect(final.choices[0]?.message.content).toContain('Hello from the openai SDK')
+  })
+
+  test('legacy functions: the SDK gets message.function_call and finish_reason function_call, JSON and streamed', async () => {
+    const message = fixtureJson<Message>('anthropic/tool-use.json')
+    const use = message.content.find((b) => b.type === 'tool_use') as { name: string; input: unknown }
+    const functions = [{ name: use.name, parameters: { type: 'object', properties: {} } }]
+    const expected = { name: use.name, arguments: JSON.stringify(use.input) }
+    suite.gw.mock.reply({ kind: 'message', message })
+    const completion = await suite.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, functions })
+    expect(completion.choices[0]).toMatchObject({ finish_reason: 'function_call', message: { function_call: expected } })
+    expect(completion.choices[0]?.message.tool_calls).toBeUndefined()
+    suite.gw.mock.reply({ kind: 'message', message, chunkSize: 3 })
+    const final = await suite.client.chat.completions.stream({ model: 'claude-sonnet-4-5', messages, functions }).finalChatCompletion()
+    expect(final.choices[0]?.finish_reason).toBe('function_call')
+    expect(final.choices[0]?.message.function_call).toEqual(expected)
+    expect(suite.gw.mock.requests[0]?.body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true })
   })
 
   test('an error mid-stream raises APIError in the SDK', async () => {

@@ -169,6 +169,15 @@ describe('model, max_tokens, sampling', () => {
     expect(Object.keys(plan.body)).not.toContain('seed')
   })
 
+  test('stream_options without stream: true is ignored and reported (OpenAI answers 400)', () => {
+    expect(map({ messages: [user('hi')], stream_options: { include_usage: true } }).adjustments.toArray()).toEqual(['stream_options:ignored'])
+    expect(map({ messages: [user('hi')], stream: false, stream_options: {} }).adjustments.toArray()).toEqual(['stream_options:ignored'])
+    const streamed = map({ messages: [user('hi')], stream: true, stream_options: { include_usage: true } })
+    expect(streamed.adjustments.size).toBe(0)
+    expect(streamed.includeUsage).toBe(true)
+    expect(map({ messages: [user('hi')], stream_options: null }).adjustments.size).toBe(0)
+  })
+
   test.each([
     [{ logprobs: true }, 'logprobs'],
     [{ top_logprobs: 3 }, 'top_logprobs'],

@@ -5,7 +5,7 @@ import { toOpenAIResponse } from '../../src/mapping/to-openai-response.ts'
 import { sumUsage, toOpenAIUsage } from '../../src/mapping/to-openai-usage.ts'
 import { fixtureJson } from '../support/fixtures.ts'
 
-const context = { requestedModel: 'gpt-4o', created: 1700000000, jsonTool: false }
+const context = { requestedModel: 'gpt-4o', created: 1700000000, jsonTool: false, legacyFunctions: false }
 
 describe('finish_reason', () => {
   test.each([
@@ -20,11 +20,17 @@ describe('finish_reason', () => {
     [null, 'stop'],
     ['something_new', 'stop'],
   ] as const)('%s → %s', (stopReason, expected) => {
-    expect(toOpenAIFinishReason({ stopReason, clientToolCalled: true })).toBe(expected)
+    expect(toOpenAIFinishReason({ stopReason, clientToolCalled: true, legacyFunctions: false })).toBe(expected)
   })
 
   test('tool_use with no call of a client tool (the JSON-mode tool alone) → stop', () => {
-    expect(toOpenAIFinishReason({ stopReason: 'tool_use', clientToolCalled: false })).toBe('stop')
+    expect(toOpenAIFinishReason({ stopReason: 'tool_use', clientToolCalled: false, legacyFunctions: false })).toBe('stop')
+  })
+
+  test('a call for a request with legacy functions → function_call; other reasons unchanged', () => {
+    expect(toOpenAIFinishReason({ stopReason: 'tool_use', clientToolCalled: true, legacyFunctions: true })).toBe('function_call')
+    expect(toOpenAIFinishReason({ stopReason: 'end_turn', clientToolCalled: false, legacyFunctions: true })).toBe('stop')
+    expect(toOpenAIFinishReason({ stopReason: 'max_tokens', clientToolCalled: true, legacyFunctions: true })).toBe('length')
   })
 })
 
@@ -137,6 +143,22 @@ describe('Message → chat.completion', () => {
   ])('%s is the upstream\'s fault: a 502 upstream_bad_response, never an answer missing a key', (_name, block) => {
     const message = { ...fixtureJson<Message>('anthropic/text.json'), content: [block] } as Message
     expect(() => toOpenAIResponse([message], context)).toThrow(expect.objectContaining({ status: 502, code: 'upstream_bad_response' }))
+  })
+
+  test('legacy functions: the call is message.function_call with finish function_call, no tool_calls', () => {
+    const message = fixtureJson<Message>('anthropic/tool-use.json')
+    const use = message.content.find((b) => b.type === 'tool_use') as { name: string; input: unknown }
+    const choice = toOpenAIResponse([message], { ...context, legacyFunctions: true }).choices[0]
+    expect(choice?.finish_reason).toBe('function_call')
+    expect(choice?.message.function_call).toEqual({ name: use.name, arguments: JSON.stringify(use.input) })
+    expect(choice?.message.tool_calls).toBeUndefined()
+  })
+
+  test('legacy functions: more calls than the one the request allowed are a 502, not a call dropped', () => {
+    const message = fixtureJson<Message>('anthropic/parallel-tools.json')
+    expect(() => toOpenAIResponse([message], { ...context, legacyFunctions: true })).toThrow(
+      expect.objectContaining({ status: 502, code: 'upstream_bad_response' }),
+    )
   })
 
   test('n messages → n choices with summed usage', () => {

@@ -153,9 +153,21 @@ describe('tool history', () => {
       ],
     })
     expect(plan.body.tools).toEqual([{ name: 'lookup', input_schema: { type: 'object' } }])
-    expect(plan.body.tool_choice).toEqual({ type: 'tool', name: 'lookup' })
+    // The legacy answer holds one function_call, so the model is held to one call.
+    expect(plan.body.tool_choice).toEqual({ type: 'tool', name: 'lookup', disable_parallel_tool_use: true })
+    expect(plan.legacyFunctions).toBe(true)
     expect(plan.body.messages[1]?.content).toEqual([{ type: 'tool_use', id: 'call_legacy_1', name: 'lookup', input: { q: 1 } }])
     expect(plan.body.messages[2]?.content).toEqual([{ type: 'tool_result', tool_use_id: 'call_legacy_1', content: 'found' }])
+  })
+
+  test('functions beside tools, or with tool_choice none: the tool_calls shape, parallel calls as asked', () => {
+    const lookup = { name: 'lookup', parameters: { type: 'object' } }
+    const both = map({ tools: [weatherTool], functions: [lookup], messages: [{ role: 'user', content: 'go' }] })
+    expect(both.legacyFunctions).toBe(false)
+    expect(both.body.tool_choice).toEqual({ type: 'auto' })
+    const none = map({ functions: [lookup], function_call: 'none', messages: [{ role: 'user', content: 'go' }] })
+    expect(none.legacyFunctions).toBe(true)
+    expect(none.body.tool_choice).toEqual({ type: 'none' })
   })
 
   test('tool history with no tools in the request passes as it is (the API accepts it since 2025-02)', () => {

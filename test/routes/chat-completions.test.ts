@@ -176,6 +176,18 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
     expect(gw.mock.requests).toHaveLength(0)
   })
 
+  test("stop: more than OpenAI's 4 sequences pass on to the upstream; past 64 the 400 says the list is too long", async () => {
+    const seventeen = Array.from({ length: 17 }, (_, i) => `END${i}`)
+    expect((await gw.chat({ ...HELLO, stop: seventeen })).status).toBe(200)
+    expect(gw.mock.requests[0]?.body.stop_sequences).toEqual(seventeen)
+    const response = await gw.chat({ ...HELLO, stop: Array.from({ length: 65 }, (_, i) => `END${i}`) })
+    expect(response.status).toBe(400)
+    const { error } = await json(response)
+    expect(error).toMatchObject({ type: 'invalid_request_error', param: 'stop' })
+    expect(error.message).toContain('64')
+    expect(error.message).not.toContain('string')
+  })
+
   test('a mapping error is a 400 too (no model, no DEFAULT_MODEL)', async () => {
     const response = await gw.chat({ messages: [user] })
     expect(response.status).toBe(400)

@@ -234,6 +234,29 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(finishReasons(text)).toEqual(['tool_calls'])
   })
 
+  test('legacy functions: delta.function_call, name first then the argument fragments; finish function_call', async () => {
+    const { text } = await runStream([fixtureText('anthropic/tool-use.sse')], { plan: planFor({ legacyFunctions: true }) })
+    const all = deltas(text)
+    expect(all.some((d) => d.tool_calls)).toBe(false)
+    const calls = all.flatMap((d) => (d.function_call ? [d.function_call] : []))
+    const use = fixtureEvents('anthropic/tool-use.sse').find((e) => e.type === 'content_block_start' && (e.content_block as { type: string }).type === 'tool_use')
+    expect(calls[0]).toEqual({ name: (use?.content_block as { name: string }).name, arguments: '' })
+    expect(calls.slice(1).every((c) => c.name === undefined)).toBe(true)
+    const fragments = fixtureEvents('anthropic/tool-use.sse')
+      .flatMap((e) => ((e.delta as { partial_json?: string })?.partial_json ? [(e.delta as { partial_json: string }).partial_json] : []))
+      .join('')
+    expect(calls.map((c) => c.arguments).join('')).toBe(fragments)
+    expect(finishReasons(text)).toEqual(['function_call'])
+  })
+
+  test('legacy functions: a second call ends the stream with upstream_bad_response; a call without arguments gets {}', async () => {
+    const { text } = await runStream([fixtureText('anthropic/parallel-tools.sse')], { plan: planFor({ legacyFunctions: true }) })
+    const calls = deltas(text).flatMap((d) => (d.function_call ? [d.function_call] : []))
+    expect(JSON.parse(calls.map((c) => c.arguments).join(''))).toEqual({})
+    expect(sseJson(text).filter((c) => c.error).map((c) => c.error.code)).toEqual(['upstream_bad_response'])
+    expect(finishReasons(text)).toEqual([])
+  })
+
   test('heartbeat: a keep-alive comment while the upstream is silent, none when it is off', async () => {
     const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
     const withPause = [...events.slice(0, 3), 150, ...events.slice(3)]

@@ -12,6 +12,7 @@ export const planFor = (overrides: Partial<AnthropicRequestPlan> = {}): Anthropi
   includeUsage: false,
   n: 1,
   jsonTool: false,
+  legacyFunctions: false,
   adjustments: new Adjustments(),
   ...overrides,
 })
