@@ -29,7 +29,7 @@ export const redactRedisUrl = (url: string): string => {
  * One connection whose calls are bounded in time. Bun's client (1.4.5) is configured so that
  * nothing can hang: with `enableOfflineQueue` on, a command sent while disconnected waits for the
  * reconnect, and with `autoReconnect` on, the client gives up for good after `maxRetries` attempts
- * (~40 s) and then rejects every command until `connect()` is called. So the offline queue is off,
+ * (~30 s with the defaults) and then rejects every command until `connect()` is called. So the offline queue is off,
  * the client's own reconnect is off, and this wrapper connects on demand (one attempt shared by
  * concurrent callers). A call that times out closes the connection: its pending commands are
  * rejected at once instead of piling up behind a server that stopped answering.

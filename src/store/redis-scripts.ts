@@ -7,6 +7,8 @@
  *   <tag>:i:<itemId>      hash  <responseId> → item JSON, one field per response that holds the item
  * The record key expires at the response's expiresAt; an item hash at the latest expiresAt of the
  * responses in it. An item field counts only while its response's record exists.
+ * The scripts reach keys named inside a record or an item hash, which the caller cannot list in
+ * KEYS without a second round trip; they all share KEYS[1]'s hash tag, so they live on its slot.
  */
 
 /** Removes the item fields of the record in KEYS[1] (ARGV[1] item key prefix, ARGV[2] response id). */
