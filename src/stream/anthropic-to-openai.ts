@@ -5,8 +5,7 @@ import { JSON_TOOL_NAME } from '../mapping/to-anthropic-response-format.ts'
 import { isKnownStopReason, REFUSAL_FALLBACK, toOpenAIFinishReason } from '../mapping/to-openai-finish-reason.ts'
 import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
-import { toOpenAIErrorFromEvent } from '../upstream/upstream-error.ts'
-import { type ChunkFrames, DONE_FRAME, errorFrame, PING_FRAME } from './chunk-frames.ts'
+import { type ChunkFrames, DONE_FRAME, errorFrame } from './chunk-frames.ts'
 import { mergeUsage } from './merge-usage.ts'
 import { type EventMapper, type EventStageOptions, type StageOutput, UpstreamEventStage } from './upstream-event-stage.ts'
 
@@ -156,11 +155,6 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
         return
       case 'message_stop':
         return finish()
-      case 'ping':
-        out.emit(PING_FRAME)
-        return
-      case 'error':
-        return out.fail(toOpenAIErrorFromEvent(event.error))
       default:
         return // event types added later by the API are ignored
     }

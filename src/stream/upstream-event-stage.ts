@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
 import type { OpenAIError } from '../errors/openai-error.ts'
-import { clientClosed, streamIncomplete, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
-import { KEEP_ALIVE_FRAME } from './chunk-frames.ts'
+import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
+import { KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { type RawDelta, readRawDelta } from './raw-delta.ts'
 import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
 
@@ -38,6 +38,7 @@ export type EventMapper = {
   opening: () => string
   /** The hot path: a text, thinking or arguments delta, its string as a raw JSON literal. */
   rawDelta: (delta: RawDelta) => void
+  /** Every other event but `ping` and `error`, which the stage handles. */
   event: (event: StreamEvent) => void
   /** The frames that end a stream failed after its 200. */
   failure: (error: OpenAIError) => string
@@ -144,10 +145,15 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       )
     }
 
-    /** An event with a known type but not its documented shape is the upstream's fault, not a crash. */
+    /**
+     * Pings and errors mean the same in every protocol: a comment line, and the end of the stream.
+     * An event with a known type but not its documented shape is the upstream's fault, not a crash.
+     */
     const mapEvent = (event: StreamEvent) => {
       try {
-        mapper.event(event)
+        if (event.type === 'ping') out += PING_FRAME
+        else if (event.type === 'error') fail(toOpenAIErrorFromEvent(event.error))
+        else mapper.event(event)
       } catch {
         fail(upstreamBadResponse(`a ${String(event.type)} event of an unexpected shape`))
       }
