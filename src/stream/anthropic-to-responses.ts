@@ -7,11 +7,12 @@ import {
   type ResponsesOutputContext,
   toAddedItem,
   toOutputItem,
+  toRefusalItem,
   toResponseObject,
 } from '../mapping/to-responses-output.ts'
 import { toResponsesStatus } from '../mapping/to-responses-status.ts'
 import { toResponsesUsage } from '../mapping/to-responses-usage.ts'
-import type { OutputItem, OutputItemType, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
+import type { MessageItem, OutputItem, OutputItemType, OutputText, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { mergeUsage } from './merge-usage.ts'
 import { createResponseFrames } from './response-frames.ts'
 import { type EventMapper, type EventStageOptions, type StageOutput, UpstreamEventStage } from './upstream-event-stage.ts'
@@ -156,7 +157,7 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
     const { at } = block
     switch (item.type) {
       case 'message': {
-        const part = item.content[0]
+        const part = item.content[0] as OutputText
         out.emit(frames.frame('response.output_text.done', `${at},"content_index":0,"logprobs":[],"text":${JSON.stringify(part?.text)}`))
         out.emit(frames.frame('response.content_part.done', `${at},"content_index":0,"part":${JSON.stringify(part)}`))
         break
@@ -194,7 +195,25 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
     itemDone(block, item)
   }
 
+  /** The refusal message (to-responses-output.ts), announced and done at once: its text arrives with message_delta. */
+  const emitRefusal = (item: MessageItem) => {
+    const outputIndex = itemCount++
+    const at = `"item_id":${JSON.stringify(item.id)},"output_index":${outputIndex},"content_index":0`
+    const refusal = JSON.stringify((item.content[0] as { refusal: string }).refusal)
+    out.emit(frames.frame('response.output_item.added', `"output_index":${outputIndex},"item":${JSON.stringify({ ...item, status: 'in_progress', content: [] })}`))
+    out.emit(frames.frame('response.content_part.added', `${at},"part":{"type":"refusal","refusal":""}`))
+    out.emit(frames.frame('response.refusal.delta', `${at},"delta":${refusal}`))
+    out.emit(frames.frame('response.refusal.done', `${at},"refusal":${refusal}`))
+    out.emit(frames.frame('response.content_part.done', `${at},"part":${JSON.stringify(item.content[0])}`))
+    out.emit(frames.frame('response.output_item.done', `"output_index":${outputIndex},"item":${JSON.stringify(item)}`))
+    items[outputIndex] = item
+  }
+
   const finish = () => {
+    // Blocks the upstream left open are closed as the API would have (a compatible upstream may skip the stops).
+    for (let index = 0; index < blocks.length; index++) if (blocks[index]) onBlockStop(index)
+    const refusal = toRefusalItem({ stop_reason: stopReason, stop_details: stopDetails }, context)
+    if (refusal) emitRefusal(refusal)
     const { status, incomplete_details, unknownStopReason } = toResponsesStatus(stopReason)
     const response = responseWith({ status, incomplete_details, error: null })
     const message: Message = {
