@@ -5,8 +5,9 @@ import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import type { Logger } from '../logging/logger.ts'
-import { passthroughBody } from '../stream/passthrough-body.ts'
+import { passthroughEventStream } from '../stream/passthrough-event-stream.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
+import { parseUpstreamJson, readWholeBody } from '../upstream/read-whole-body.ts'
 import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
 import { noteReply, startHeaders } from './note-exchange.ts'
 
@@ -57,11 +58,19 @@ export const messagesRoute = (deps: MessagesDeps) => {
         const value = reply.response.headers.get(name)
         if (value) headers[name] = value
       }
+      if (!reply.response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        // Read whole and checked before the status goes out: a cut body is a 502, never a 200 with
+        // half a JSON. The chat route parses every answer too; an answer is kilobytes.
+        const text = await readWholeBody(reply, deps.idleTimeoutSeconds)
+        parseUpstreamJson(reply, text)
+        log.markFirstByte()
+        return new Response(text, { status: reply.response.status, headers })
+      }
       log.deferred = true
       log.markFirstByte()
-      // Aborting the reply ends the body with an Anthropic error event (see passthroughBody).
+      // Aborting the reply ends the body with an Anthropic error event (see passthroughEventStream).
       const inFlight = { abortWith: reply.abort }
-      const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
+      const piped = passthroughEventStream(reply, deps.idleTimeoutSeconds, (fault) => {
         deps.registry.delete(inFlight)
         if (fault) log.noteError(fault)
         log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
