@@ -138,7 +138,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
         outcomes.push(outcome)
         if (outcomes.length < plan.n && !outcome.error) return
         noteOutcomes(log, outcomes, deps.log)
-        log.write(outcome.error?.code === 'client_closed' ? 499 : 200)
+        log.write(outcome.error?.status === 499 ? 499 : 200)
       },
     })
     deps.registry.add(mapper)

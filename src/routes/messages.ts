@@ -15,6 +15,7 @@ export type MessagesDeps = {
   mapping: RequestMappingOptions
   upstream: UpstreamClient
   idleTimeoutSeconds: number
+  clientIdleSeconds: number
   maxBodyBytes: number
   log: Logger
   /** Bodies in flight are registered like chat streams: counted, waited for and cut by a drain. */
@@ -70,10 +71,10 @@ export const messagesRoute = (deps: MessagesDeps) => {
       log.markFirstByte()
       // Aborting the reply ends the body with an Anthropic error event (see passthroughEventStream).
       const inFlight = { abortWith: reply.abort }
-      const piped = passthroughEventStream(reply, deps.idleTimeoutSeconds, (fault) => {
+      const piped = passthroughEventStream(reply, deps, (fault) => {
         deps.registry.delete(inFlight)
         if (fault) log.noteError(fault)
-        log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
+        log.write(fault?.status === 499 ? 499 : reply.response.status)
       })
       if (piped) deps.registry.add(inFlight)
       else log.write(reply.response.status)

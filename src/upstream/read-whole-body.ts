@@ -1,13 +1,13 @@
-import { watchSilence } from './silence-watch.ts'
+import { watchWaits } from './wait-watch.ts'
 import type { UpstreamReply } from './upstream-client.ts'
 import { upstreamBadResponse } from './upstream-error.ts'
 
 /**
  * One whole upstream body as text, in one read, so UPSTREAM_TIMEOUT runs from its headers to its
- * end. A cut, a silence or a hang-up throws (see watchSilence.faultOf).
+ * end. A cut, a silence or a hang-up throws (see watchWaits).
  */
 export const readWholeBody = async (reply: UpstreamReply, idleTimeoutSeconds: number): Promise<string> => {
-  const silence = watchSilence(reply, idleTimeoutSeconds)
+  const silence = watchWaits(reply, idleTimeoutSeconds)
   try {
     return await reply.response.text()
   } catch (error) {
