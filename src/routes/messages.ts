@@ -76,8 +76,7 @@ export const messagesRoute = (deps: MessagesDeps) => {
         if (fault) log.noteError(fault)
         log.write(fault?.status === 499 ? 499 : reply.response.status)
       })
-      if (piped) deps.registry.add(inFlight)
-      else log.write(reply.response.status)
+      deps.registry.add(inFlight)
       return new Response(piped, { status: reply.response.status, headers })
     }
   const options = { parse: ({ request }: { request: Request }) => readJsonBody(request, deps.maxBodyBytes), body: NativeMessagesRequest }

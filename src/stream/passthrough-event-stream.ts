@@ -15,8 +15,8 @@ const encoder = new TextEncoder()
  * ended early, if it did (the client's doing: status 499).
  */
 export const passthroughEventStream = (reply: UpstreamReply, limits: PaceLimits, onEnd: (fault: OpenAIError | undefined) => void) => {
-  const body = reply.response.body
-  if (!body) return null
+  // No body at all is a stream that ended before message_stop too.
+  const body = reply.response.body ?? new Blob().stream()
   const messageStop = createMessageStopScan()
   return pacedBody(reply, body, limits, {
     onChunk: messageStop.see,

@@ -87,6 +87,13 @@ describe('/v1/messages, streamed: a body that ends before message_stop ends with
     expect(requestLine()).toMatchObject({ status: 200, error_code: 'stream_incomplete' })
   })
 
+  test('an event stream with no bytes at all ends with the error event too', async () => {
+    script = { body: '', contentType: SSE_HEAD['content-type'], cut: 'clean-end', chunked: true }
+    const text = await (await gw.post('/v1/messages', { ...NATIVE, stream: true }, { 'x-api-key': CLIENT_KEY })).text()
+    expect(text.trimStart()).toStartWith('event: error\ndata: ')
+    expect(requestLine()).toMatchObject({ status: 200, error_code: 'stream_incomplete' })
+  })
+
   test('a whole stream passes unchanged, even split every 5 bytes', async () => {
     const whole = fixtureText('anthropic/text.sse')
     script = { body: whole, contentType: SSE_HEAD['content-type'], cut: 'clean-end', chunked: true, split: 5 }
