@@ -86,7 +86,7 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
  * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
  * body, paced by the client (see pacedBody), piped into the transform. A failing upstream ends
  * the transform with its error chunk and `[DONE]` (`preventAbort` keeps the pipe from erroring
- * it first); a client that takes nothing gets its connection dropped.
+ * it first); a client that takes nothing ends it with a 499 outcome (see pacedBody).
  */
 export const toChunkStream = ({
   opened,

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -80,7 +81,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const created = Math.floor(deps.now())
       const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)
       return plan.stream
-        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal })
+        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal, dropClient: () => dropConnection(server, request) })
         : answerJson({ deps, plan, send, created, headers, log, signal: request.signal })
     },
     { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ChatCompletionRequest },
@@ -94,6 +95,8 @@ type AnswerArgs = {
   headers: Record<string, string>
   log: RequestLog
   signal: AbortSignal
+  /** Closes the connection of a client that stopped reading (streams only). */
+  dropClient?: () => void
 }
 
 const answerJson = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
@@ -110,7 +113,7 @@ const answerJson = async ({ deps, plan, send, created, headers, log, signal }: A
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
 }
 
-const answerStream = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
+const answerStream = async ({ deps, plan, send, created, headers, log, signal, dropClient }: AnswerArgs) => {
   const opened = await forEachChoice(
     plan.n,
     signal,
@@ -138,6 +141,7 @@ const answerStream = async ({ deps, plan, send, created, headers, log, signal }:
         outcomes.push(outcome)
         if (outcomes.length < plan.n && !outcome.error) return
         noteOutcomes(log, outcomes, deps.log)
+        if (outcome.error?.status === 499) dropClient?.()
         log.write(outcome.error?.status === 499 ? 499 : 200)
       },
     })

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
+import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
@@ -40,7 +41,7 @@ export const messagesRoute = (deps: MessagesDeps) => {
     }: {
       body: NativeMessagesRequest
       request: Request
-      server: { timeout: (r: Request, s: number) => void } | null
+      server: ServerTimeout
       set: { headers: Record<string, unknown> }
     }) {
       server?.timeout(request, 0)
@@ -74,6 +75,7 @@ export const messagesRoute = (deps: MessagesDeps) => {
       const piped = passthroughEventStream(reply, deps, (fault) => {
         deps.registry.delete(inFlight)
         if (fault) log.noteError(fault)
+        if (fault?.status === 499) dropConnection(server, request)
         log.write(fault?.status === 499 ? 499 : reply.response.status)
       })
       deps.registry.add(inFlight)

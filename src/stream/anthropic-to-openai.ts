@@ -96,8 +96,8 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     const fail = (error: OpenAIError) => {
       if (ended) return
       if (error.status === 499) {
-        // The client's doing (it stopped reading): erroring the stream drops its connection (without
-        // a reason: Bun prints a response body's error reason as if it were uncaught).
+        // The client's doing (it stopped reading): no error chunk it would never read, and no clean
+        // end either (no reason: Bun prints a response body's error reason as if it were uncaught).
         end(undefined, error)
         closed = true
         ctrl.error()

@@ -19,8 +19,8 @@ export type PacedBodyHooks = {
  * An upstream body as a pull stream, read only as fast as its consumer asks, so a slow client
  * slows the upstream socket. UPSTREAM_TIMEOUT times the upstream's silence while a read is
  * pending, CLIENT_IDLE_TIMEOUT the client's idleness between reads (see watchWaits). A client
- * that took nothing for that long errors the stream, which makes the server drop the connection:
- * nothing written to it would be read.
+ * that took nothing for that long errors the stream, so the answer cannot end as if whole (its
+ * route then closes the connection, see dropConnection).
  */
 export const pacedBody = (reply: UpstreamReply, body: ReadableStream<Uint8Array>, limits: PaceLimits, hooks: PacedBodyHooks) => {
   const reader = body.getReader()

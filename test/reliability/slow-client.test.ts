@@ -50,6 +50,7 @@ afterAll(async () => {
 
 const ROUTES = [
   ['chat', '/v1/chat/completions', (marker: string) => chatBody(marker, { stream: true })],
+  ['chat-n2', '/v1/chat/completions', (marker: string) => chatBody(marker, { stream: true, n: 2 })],
   [
     'messages',
     '/v1/messages',
@@ -95,10 +96,14 @@ describe('a slow client is not a silent upstream', () => {
     expect(closedAfterMs).toBeLessThan((CLIENT_IDLE_TIMEOUT + 2) * 1000)
     await Bun.sleep(50)
     expect(logLineOf(marker)).toMatchObject({ status: 499, error_code: 'client_idle_timeout', upstream_status: 200 })
+    // Closed by the server while the client still reads nothing (Bun's idle timer ticks every ~4 s).
+    const dropDeadline = performance.now() + 7000
+    while (gw.pendingRequests() > 0 && performance.now() < dropDeadline) await Bun.sleep(100)
+    expect(gw.pendingRequests()).toBe(0)
     // The connection is dropped: reading on shows it closed, with no clean end of the answer.
     client.socket.resume()
     await within(client.closed, performance.now(), 3000)
     expect(client.isClosed()).toBe(true)
     expect(client.response()?.complete).toBe(false)
-  }, 15_000)
+  }, 20_000)
 })

@@ -19,6 +19,8 @@ export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
 export type TestGateway = {
   url: string
   port: number
+  /** Requests the server is still answering (a dropped connection no longer counts). */
+  pendingRequests: () => number
   mock: MockUpstream
   logs: string[]
   registry: ReturnType<typeof createApp>['registry']
@@ -57,6 +59,7 @@ export const startGateway = async ({
   return {
     url,
     port,
+    pendingRequests: () => app.server?.pendingRequests ?? 0,
     mock,
     logs,
     registry,
