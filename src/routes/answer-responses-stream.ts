@@ -31,6 +31,6 @@ export const toResponsesEventStream = ({
     onEnd,
     ...stageOptionsOf(opened, settings),
   })
-  pipeUpstream(opened, stage)
+  pipeUpstream(opened, settings, stage)
   return { stage, frames: stage.readable }
 }

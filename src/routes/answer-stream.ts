@@ -4,11 +4,12 @@ import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
 import type { EventStageOptions, UpstreamEventStage } from '../stream/upstream-event-stage.ts'
+import { pacedBody } from '../upstream/paced-body.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { watchSilence } from '../upstream/silence-watch.ts'
+import { watchWaits } from '../upstream/wait-watch.ts'
 import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 
-export type StreamSettings = { idleTimeoutSeconds: number; heartbeatMs: number; maxEventSize: number }
+export type StreamSettings = { idleTimeoutSeconds: number; clientIdleSeconds: number; heartbeatMs: number; maxEventSize: number }
 
 export type OpenedStream = {
   reply: UpstreamReply
@@ -42,7 +43,7 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
     body?.cancel().catch(() => {})
     throw upstreamBadResponse(`a ${type || 'untyped'} body where an event stream was expected`)
   }
-  const silence = watchSilence(reply, settings.idleTimeoutSeconds)
+  const silence = watchWaits(reply, settings.idleTimeoutSeconds)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
   // Copied out: this runs once per stream, and the events outlive the read.
   const events: string[] = []
@@ -53,13 +54,13 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
   try {
     for (;;) {
       let read: Awaited<ReturnType<typeof reader.read>>
+      silence.reading()
       try {
         read = await reader.read()
       } catch (error) {
         throw silence.faultOf(error)
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
-      silence.heard()
       events.length = 0
       try {
         decoder.decode(read.value, collect)
@@ -85,24 +86,29 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
 /** What every protocol's stage takes from the opened upstream stream and the settings. */
 export const stageOptionsOf = (opened: OpenedStream, settings: StreamSettings): EventStageOptions => ({
   heartbeatMs: settings.heartbeatMs,
-  idleTimeoutSeconds: settings.idleTimeoutSeconds,
-  abortUpstream: opened.reply.abort,
   decoder: opened.decoder,
   first: opened.first,
   pending: opened.pending,
 })
 
 /**
- * The rest of the upstream body into a stage. `preventAbort` keeps a failing upstream from
- * erroring the stage, so the stage can still write its failure frames.
+ * The rest of the upstream body into a stage, paced by the client (see pacedBody): a failing
+ * upstream, or a client that takes nothing, ends the stage with that fault. `preventAbort` keeps
+ * the pipe from erroring the stage first, so the stage can still write its failure frames.
  */
-export const pipeUpstream = (opened: OpenedStream, stage: UpstreamEventStage) => {
-  opened.body.pipeTo(stage.writable, { preventAbort: true }).catch(() => stage.abortWith(streamIncomplete()))
+export const pipeUpstream = (opened: OpenedStream, settings: StreamSettings, stage: UpstreamEventStage) => {
+  const body = pacedBody(opened.reply, opened.body, settings, {
+    onEnd: (fault) => {
+      if (fault) stage.abortWith(fault)
+      return undefined
+    },
+  })
+  body.pipeTo(stage.writable, { preventAbort: true }).catch(() => stage.abortWith(streamIncomplete()))
 }
 
 /**
  * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
- * body piped into the transform.
+ * body, paced by the client (see pipeUpstream), piped into the transform.
  */
 export const toChunkStream = ({
   opened,
@@ -133,7 +139,7 @@ export const toChunkStream = ({
     ...stageOptionsOf(opened, settings),
     onEnd,
   })
-  pipeUpstream(opened, mapper)
+  pipeUpstream(opened, settings, mapper)
   return { mapper, frames: mapper.readable }
 }
 

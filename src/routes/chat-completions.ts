@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { OpenAIError } from '../errors/openai-error.ts'
+import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -81,7 +82,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const created = Math.floor(deps.now())
       const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)
       return plan.stream
-        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal })
+        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal, dropClient: () => dropConnection(server, request) })
         : answerJson({ deps, plan, send, created, headers, log, signal: request.signal })
     },
     { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ChatCompletionRequest },
@@ -95,6 +96,8 @@ type AnswerArgs = {
   headers: Record<string, string>
   log: RequestLog
   signal: AbortSignal
+  /** Closes the connection of a client that stopped reading (streams only). */
+  dropClient?: () => void
 }
 
 const answerJson = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
@@ -134,7 +137,7 @@ const answerStream = async (args: AnswerArgs) => {
   }
 }
 
-const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, headers, log }: AnswerArgs) => {
+const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, headers, log, dropClient }: AnswerArgs) => {
   const first = opened[0] as (typeof opened)[number]
   const id = completionIdOf(first.first, log.fields.request_id)
   const outcomes: StreamOutcome[] = []
@@ -154,7 +157,8 @@ const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, 
         outcomes.push(outcome)
         if (outcomes.length < plan.n && !outcome.error) return
         noteOutcomes(log, outcomes, deps.log)
-        log.write(outcome.error?.code === 'client_closed' ? 499 : 200)
+        if (outcome.error?.status === 499) dropClient?.()
+        log.write(outcome.error?.status === 499 ? 499 : 200)
       },
     })
     deps.registry.add(mapper)

@@ -1,15 +1,12 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
-import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
+import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 import { KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { type RawDelta, readRawDelta } from './raw-delta.ts'
 import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
 
 export type EventStageOptions = {
   heartbeatMs: number
-  /** Upstream silence that ends the stream with `upstream_timeout` (any byte resets the clock). */
-  idleTimeoutSeconds: number
-  abortUpstream: (reason: OpenAIError) => void
   /** The decoder that already read the first event, with its state (a half line, half a character). */
   decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
@@ -68,7 +65,6 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
     let closed = false
     let closing: Promise<string> | undefined
     let heartbeat: ReturnType<typeof setTimeout> | undefined
-    let idle: ReturnType<typeof setTimeout> | undefined
     let ctrl: TransformStreamDefaultController<string>
     /** Frames of the read being processed, written as one chunk at its end. */
     let out = ''
@@ -93,12 +89,19 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
     const stop = () => {
       ended = true
       clearTimeout(heartbeat)
-      clearTimeout(idle)
     }
 
     const fail = (error: OpenAIError) => {
       if (ended) return
       stop()
+      if (error.status === 499) {
+        // The client's doing (it stopped reading): erroring the stream drops its connection, and
+        // without a reason, which Bun would print as if it were uncaught.
+        report(error)
+        closed = true
+        ctrl.error()
+        return
+      }
       mapper.flush?.()
       out += mapper.failure(error)
       report(error)
@@ -178,12 +181,6 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       mapEvent(event)
     }
 
-    const timeOut = () => {
-      const error = upstreamTimeout(options.idleTimeoutSeconds)
-      fail(error)
-      options.abortUpstream(error)
-    }
-
     const beat = () => {
       if (ended) return
       out += KEEP_ALIVE_FRAME
@@ -196,7 +193,6 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
         ctrl = controller
         out += mapper.opening()
         if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
-        idle = setTimeout(timeOut, options.idleTimeoutSeconds * 1000)
         if (options.first) mapEvent(options.first)
         for (const data of options.pending) onSseEvent(data, 0, data.length)
         return endRead()
@@ -204,7 +200,6 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       transform(bytes) {
         if (ended) return
         heartbeat?.refresh()
-        idle?.refresh()
         try {
           decoder.decode(bytes, onSseEvent)
         } catch (error) {

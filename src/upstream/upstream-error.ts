@@ -141,6 +141,15 @@ export const upstreamRedirected = (status: number, location: string | null, requ
 export const streamIncomplete = () =>
   new OpenAIError({ status: 502, type: 'upstream_error', code: 'stream_incomplete', message: 'The upstream ended the answer before it was complete' })
 
+/** The client stopped taking the answer: it is cut, and logged as the client's doing (499). */
+export const clientIdleTimeout = (seconds: number) =>
+  new OpenAIError({
+    status: 499,
+    type: 'invalid_request_error',
+    code: 'client_idle_timeout',
+    message: `The client took nothing of the answer for ${seconds} s (CLIENT_IDLE_TIMEOUT)`,
+  })
+
 /** The client went away: nobody is left to answer (logged as 499, as nginx does). */
 export const clientClosed = () =>
   new OpenAIError({ status: 499, type: 'invalid_request_error', code: 'client_closed', message: 'The client closed the request' })

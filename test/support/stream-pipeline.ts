@@ -17,7 +17,7 @@ export const planFor = (overrides: Partial<AnthropicRequestPlan> = {}): Anthropi
   ...overrides,
 })
 
-export const TEST_STREAM_SETTINGS = { idleTimeoutSeconds: 5, heartbeatMs: 0, maxEventSize: 16 * 1024 * 1024 }
+export const TEST_STREAM_SETTINGS = { idleTimeoutSeconds: 5, clientIdleSeconds: 5, heartbeatMs: 0, maxEventSize: 16 * 1024 * 1024 }
 
 /** Bytes as an upstream event stream, opened as the routes open it. A number among the chunks is a pause of that many milliseconds. */
 export const openTestStream = async (
@@ -25,19 +25,31 @@ export const openTestStream = async (
   { heartbeatMs = 0, contentType = 'text/event-stream' } = {},
 ) => {
   let i = 0
+  let aborted: unknown
+  let upstream: ReadableStreamDefaultController<Uint8Array>
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      upstream = controller
+    },
     async pull(controller) {
       let chunk = chunks[i++]
       while (typeof chunk === 'number') {
         await Bun.sleep(chunk)
         chunk = chunks[i++]
       }
+      if (aborted !== undefined) return
       if (chunk === undefined) return controller.close()
       controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk)
     },
   })
   const response = new Response(body, { headers: { 'content-type': contentType } })
-  const reply = { response, attempts: 1, requestId: null, abort: () => body.cancel().catch(() => {}) }
+  // As fetch's abort does: a pending read of the (locked) body rejects with the reason.
+  const abort = (reason: unknown) => {
+    if (aborted !== undefined) return
+    aborted = reason
+    upstream.error(reason)
+  }
+  const reply = { response, attempts: 1, requestId: null, abort }
   return openUpstreamStream(reply, { ...TEST_STREAM_SETTINGS, heartbeatMs })
 }
 
