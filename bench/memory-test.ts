@@ -3,6 +3,7 @@
 // before, shows whether anything is kept per stream once it has ended. The first round is not the
 // reference: the heap and allocator grow to their working size in it, which is not a leak.
 
+import { fdLimitPrefix } from './fd-limit.ts'
 import { processTree, rssMiB, sampleRss } from './measure-proc.ts'
 import type { RequestSpec } from './load.ts'
 import type { Service } from './targets.ts'
@@ -44,7 +45,7 @@ async function lowestRssMiB(root: number): Promise<number> {
 
 async function openStreams(spec: RequestSpec, count: number) {
   const child = Bun.spawn(
-    [process.execPath, `${import.meta.dir}/open-streams.ts`, JSON.stringify({ ...spec, count })],
+    [...fdLimitPrefix, process.execPath, `${import.meta.dir}/open-streams.ts`, JSON.stringify({ ...spec, count })],
     { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(count * 2) }, stdout: 'pipe', stderr: 'inherit' },
   )
   const out = await new Response(child.stdout).text()

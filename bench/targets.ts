@@ -3,6 +3,7 @@
 
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { fdLimitPrefix } from './fd-limit.ts'
 import { processTree, startTime } from './measure-proc.ts'
 
 const BENCH_DIR = import.meta.dir
@@ -32,7 +33,7 @@ async function spawnService(name: string, script: string, env: Record<string, st
   mkdirSync(logDir, { recursive: true })
   const port = freePort()
   const logFile = `${logDir}/${name}.log`
-  const child = Bun.spawn([process.execPath, script], {
+  const child = Bun.spawn([...fdLimitPrefix, process.execPath, script], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdout: Bun.file(logFile),
     stderr: Bun.file(`${logDir}/${name}.err.log`),
@@ -62,14 +63,18 @@ function messagesUrl(upstream: Service): string {
 }
 
 /**
- * The bare pass-through. It may hold 4,096 upstream fetches at once instead of Bun's default
- * 256, so that it is a true floor when 1,000 streams are open.
+ * Bun's fetch holds 256 requests at once unless told otherwise: the bare and floor proxies may hold
+ * as many as the gateway's launcher lets its workers hold, so that they are true floors with
+ * thousands of streams open.
  */
+const MAX_HTTP_REQUESTS = '16384'
+
+/** The bare pass-through. */
 export function startBare(name: string, upstream: Service, logDir: string) {
   return spawnService(name, `${BENCH_DIR}/bare-proxy.ts`, {
     UPSTREAM_API_URL: messagesUrl(upstream),
     UPSTREAM_API_KEY: 'bench-upstream',
-    BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
+    BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
   }, logDir)
 }
 
@@ -79,7 +84,7 @@ export function startFloor(name: string, floor: 'transform' | 'mapper', upstream
     UPSTREAM_API_URL: messagesUrl(upstream),
     UPSTREAM_API_KEY: 'bench-upstream',
     FLOOR: floor,
-    BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
+    BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
   }, logDir)
 }
 
