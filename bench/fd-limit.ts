@@ -32,8 +32,8 @@ export const fdLimit: number = raised ? WANTED : inheritedLimit()
 
 /** Why the limit is what it is, for a report. */
 export const fdLimitNote: string = raised
-  ? `open-file limit raised to ${WANTED} with prlimit`
-  : `open-file limit ${fdLimit}: ${prlimit ? 'prlimit may not raise it here (needs CAP_SYS_RESOURCE)' : 'prlimit is not installed'}`
+  ? `open-file limit raised to ${WANTED.toLocaleString('en')} with prlimit`
+  : `open-file limit ${fdLimit.toLocaleString('en')}: ${prlimit ? 'prlimit may not raise it here (needs CAP_SYS_RESOURCE)' : 'prlimit is not installed'}`
 
 /** The most streams (up to `wanted`) a proxy can hold open at once within the limit. */
 export function streamsWithinFdLimit(wanted: number): number {

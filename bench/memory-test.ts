@@ -58,6 +58,17 @@ async function upstreamPeakOpen(upstream: Service, reset: boolean): Promise<numb
   return stats.peakOpen
 }
 
+/** Memory with many streams open at once, in rounds, for each target measured. */
+export interface StreamsMemory {
+  /** The streams the scenario asks for; the rounds may hold fewer where the open-file limit is lower. */
+  wanted: number
+  memory: Record<string, MemoryResult>
+  /** Why fewer streams than wanted were opened, if so. */
+  note?: string
+  /** Why the scenario was not run at all, if so. */
+  notRun?: string
+}
+
 export async function memoryTest(
   target: Service,
   slowUpstream: Service,
@@ -78,4 +89,23 @@ export async function memoryTest(
     result.push({ ...client, peakMiB, afterMiB: await lowestRssMiB(target.pid), upstreamPeakOpen: peakOpen })
   }
   return { streams, idleMiB, idleByProcessMiB, rounds: result }
+}
+
+/** The highest RSS of any round. */
+export function peakMiB(m: MemoryResult): number {
+  return Math.max(...m.rounds.map((r) => r.peakMiB))
+}
+
+/** What one more open stream costs, apart from what the target holds idle. */
+export function perStreamKiB(m: MemoryResult): number {
+  return ((peakMiB(m) - m.idleMiB) * 1024) / m.streams
+}
+
+/**
+ * Why the rounds did not hold all streams open at once, if they did not: a target that failed or
+ * queued some held fewer, and its peak would flatter it.
+ */
+export function shortfall(m: MemoryResult): string | undefined {
+  const short = m.rounds.find((r) => r.failed > 0 || r.upstreamPeakOpen < m.streams)
+  return short && `${short.failed} failed, ${short.upstreamPeakOpen}/${m.streams} open upstream at once`
 }

@@ -29,28 +29,46 @@ function freePort(): number {
   return port
 }
 
-async function spawnService(name: string, script: string, env: Record<string, string>, logDir: string) {
+/**
+ * Starts `command` with PORT set to a free port, keeps it for stopAll, and waits until `ready`
+ * says it answers. Its output goes to `<logDir>/<name>.log` and `.err.log`.
+ */
+export async function spawnTracked(
+  name: string,
+  command: (port: number) => string[],
+  env: Record<string, string>,
+  logDir: string,
+  ready: (port: number) => Promise<boolean>,
+): Promise<{ pid: number; port: number }> {
   mkdirSync(logDir, { recursive: true })
   const port = freePort()
   const logFile = `${logDir}/${name}.log`
-  const child = Bun.spawn([...fdLimitPrefix, process.execPath, script], {
+  const child = Bun.spawn([...fdLimitPrefix, ...command(port)], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdout: Bun.file(logFile),
     stderr: Bun.file(`${logDir}/${name}.err.log`),
   })
   running.set(child.pid, child)
-  const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + HEALTH_DEADLINE_MS
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready (see ${logFile})`)
-    const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (healthy) return { name, pid: child.pid, port, url } satisfies Service
+  while (Date.now() < deadline && child.exitCode === null) {
+    if (await ready(port)) return { pid: child.pid, port }
     await Bun.sleep(50)
   }
-  throw new Error(`${name} did not answer ${url}/health within ${HEALTH_DEADLINE_MS} ms (see ${logFile})`)
+  const exited = child.exitCode !== null
+  await stopPid(child.pid)
+  const why = exited ? `exited with ${child.exitCode} before it was ready` : `did not answer on port ${port} within ${HEALTH_DEADLINE_MS} ms`
+  throw new Error(`${name} ${why} (see ${logDir}/${name}.err.log)`)
+}
+
+const answersHealth = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then(
+    (r) => r.ok,
+    () => false,
+  )
+
+async function spawnService(name: string, script: string, env: Record<string, string>, logDir: string): Promise<Service> {
+  const { pid, port } = await spawnTracked(name, () => [process.execPath, script], env, logDir, answersHealth)
+  return { name, pid, port, url: `http://127.0.0.1:${port}` }
 }
 
 /** The fast mock upstream; `env` may set FAST_UPSTREAM_EVENTS, _DELAY_MS and _STALL_MS. */
