@@ -94,7 +94,8 @@ export function evaluateChecks(input: CheckInput, names: TargetNames): Check[] {
   const [gatewayMemory, bareMemory] = [memory.memory[gateway], memory.memory[bare]]
   const nonStreamRatio = ratioVerdict(rps(gateway, 'non-stream'), rps(bare, 'non-stream'), LIMITS.nonStreamToBare)
   const scaling = ratioVerdict(rps(gateway2, 'non-stream'), rps(gateway, 'non-stream'), LIMITS.workersScaling)
-  const manyNotRun = manyStreams.notRun ?? skippedOf(gateway)
+  /** Why a memory check of `target` could not be judged. */
+  const memoryWhyNot = (m: StreamsMemory, target: string) => m.notRun ?? (m.failed[target] && `${target}: ${m.failed[target]}`) ?? skippedOf(target)
 
   return [
     judged(
@@ -131,20 +132,20 @@ export function evaluateChecks(input: CheckInput, names: TargetNames): Check[] {
     judged(
       `memory per open stream with ${f(memory.wanted)} open ≤ ${LIMITS.perStreamKiB} KiB`,
       gatewayMemory && perStreamVerdict(gatewayMemory, bareMemory, memory.note, LIMITS.perStreamKiB),
-      skippedOf(gateway),
+      memoryWhyNot(memory, gateway),
     ),
     judged(
       `peak RSS with ${f(memory.wanted)} open streams, WORKERS=1 with its launcher, ≤ ${LIMITS.peakToBare} × bare`,
       gatewayMemory && bareMemory && withFloors(peakVerdict(gatewayMemory, bareMemory, LIMITS.peakToBare), [['transform', peakRatio(floorTransform)], ['mapper', peakRatio(floorMapper)]]),
-      skippedOf(gateway, bare),
+      memoryWhyNot(memory, gateway) ?? memoryWhyNot(memory, bare),
     ),
-    ...[gateway, gateway2].map((t) => judged(growthName(t, memory), noGrowthVerdict(memory.memory[t], ROUND_GROWTH_TOLERANCE), skippedOf(t))),
+    ...[gateway, gateway2].map((t) => judged(growthName(t, memory), noGrowthVerdict(memory.memory[t], ROUND_GROWTH_TOLERANCE), memoryWhyNot(memory, t))),
     judged(
       `memory per open stream with ${f(manyStreams.wanted)} open ≤ ${LIMITS.perStreamKiB} KiB, nothing lost or queued`,
       manyStreams.memory[gateway] && perStreamVerdict(manyStreams.memory[gateway], manyStreams.memory[bare], manyStreams.note, LIMITS.perStreamKiB),
-      manyNotRun,
+      memoryWhyNot(manyStreams, gateway),
     ),
-    judged(growthName(gateway, manyStreams), noGrowthVerdict(manyStreams.memory[gateway], ROUND_GROWTH_TOLERANCE), manyNotRun),
+    judged(growthName(gateway, manyStreams), noGrowthVerdict(manyStreams.memory[gateway], ROUND_GROWTH_TOLERANCE), memoryWhyNot(manyStreams, gateway)),
     judged(
       `/v1/responses stream CPU per event at c=${LOADED} ≤ ${LIMITS.responsesToChatCpu} × chat completions`,
       known(responsesCpu) && known(chatCpu)

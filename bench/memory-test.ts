@@ -63,6 +63,8 @@ export interface StreamsMemory {
   /** The streams the scenario asks for; the rounds may hold fewer where the open-file limit is lower. */
   wanted: number
   memory: Record<string, MemoryResult>
+  /** Targets whose test broke off (did not start, or the client could not report), with why. */
+  failed: Record<string, string>
   /** Why fewer streams than wanted were opened, if so. */
   note?: string
   /** Why the scenario was not run at all, if so. */

@@ -98,9 +98,10 @@ function memoryTable({ memory }: StreamsMemory, bare: string): string {
 }
 
 function memorySection(title: string, streams: StreamsMemory, bare: string): string | undefined {
-  if (Object.keys(streams.memory).length === 0) return undefined
+  const failed = Object.entries(streams.failed).map(([target, why]) => `\nBROKE OFF ${target}: ${why}`)
+  if (Object.keys(streams.memory).length === 0 && failed.length === 0) return undefined
   const note = streams.note ? `\nNOTE: ${streams.note}.` : ''
-  return `\n${title} (MiB; open upstream = streams the upstream held at once)${note}\n\n${memoryTable(streams, bare)}`
+  return `\n${title} (MiB; open upstream = streams the upstream held at once)${note}\n\n${memoryTable(streams, bare)}${failed.join('')}`
 }
 
 /** Non-stream c=64 with a limited key against the unlimited gateway of the same run (issue 14). */
