@@ -1,137 +1,165 @@
-// The gateway's performance targets, each judged against the bare pass-through measured in the
-// same run (absolute numbers depend on the machine; ratios to the floor much less so). Where a
-// floor proxy (floor-proxy.ts) was measured too, its ratio is given beside the gateway's: how close
-// to bare anything that reads what it relays can get here.
+// The gateway's performance targets (issue 15, and the scenario checks of issues 12 and 14), each
+// judged against the bare pass-through measured in the same run: absolute numbers depend on the
+// machine, ratios to the floor much less so. Where a floor proxy (floor-proxy.ts) was measured too,
+// its figure is given beside the gateway's: how close to bare anything that reads what it relays
+// can get here.
 
 import type { CellResult, Mode } from './cell.ts'
-import type { MemoryResult } from './memory-test.ts'
+import { peakMiB, type StreamsMemory } from './memory-test.ts'
+import type { TargetNames } from './target-plans.ts'
+import {
+  addedLatencyVerdict,
+  f,
+  known,
+  noGrowthVerdict,
+  peakVerdict,
+  perStreamVerdict,
+  ratioVerdict,
+  scalingVerdict,
+  streamThroughputVerdict,
+  withFloors,
+  type Verdict,
+} from './verdicts.ts'
 
-export interface Check {
+export interface Check extends Verdict {
   name: string
-  measured: string
-  /** undefined: could not be judged (target skipped or cell missing). */
-  pass: boolean | undefined
 }
 
+export interface CheckInput {
+  cells: CellResult[]
+  /** 1,000 open streams. */
+  memory: StreamsMemory
+  /** 10,000 open streams: a full run only. */
+  manyStreams: StreamsMemory
+  /** Targets not measured, with why. */
+  skipped: Record<string, string>
+  streamEvents: number
+  cores: number
+}
+
+const LIMITS = {
+  streamToBare: 0.45,
+  streamToMapper: 1.2,
+  nonStreamToBare: 0.8,
+  addedP99Ms: 0.1,
+  addedFirstByteP99Ms: 0.3,
+  cpuPerStreamMs: 0.25,
+  perStreamKiB: 48,
+  peakToBare: 2,
+  responsesToChatCpu: 1.2,
+  workersScaling: 1.6,
+}
 // Growth from one memory round to the next that still counts as "did not grow":
 // RSS moves by a few MiB with allocator and GC timing alone.
 const ROUND_GROWTH_TOLERANCE = 1.1
+// The concurrency at which issue 15 sets its throughput and CPU targets.
+const LOADED = 64
 
 function cell(cells: CellResult[], target: string, mode: Mode, concurrency: number) {
   return cells.find((c) => c.target === target && c.mode === mode && c.concurrency === concurrency)
 }
 
-function ratioCheck(name: string, gateway: number | undefined, bare: number | undefined, min: number): Check {
-  if (gateway === undefined || bare === undefined) return { name, measured: 'not measured', pass: undefined }
-  const ratio = gateway / bare
-  return { name, measured: `${ratio.toFixed(2)} (${gateway.toFixed(0)} vs ${bare.toFixed(0)})`, pass: ratio >= min }
-}
-
-function addedCheck(name: string, gateway: number | undefined, bare: number | undefined, maxAdded: number): Check {
-  if (gateway === undefined || bare === undefined) return { name, measured: 'not measured', pass: undefined }
-  const added = gateway - bare
-  return {
-    name,
-    measured: `${added >= 0 ? '+' : ''}${added.toFixed(3)} ms (${gateway.toFixed(3)} vs ${bare.toFixed(3)})`,
-    pass: added <= maxAdded,
-  }
-}
-
-/** Appends what the floors reached on the same measure, e.g. "; floors: transform 0.72, mapper 0.43". */
-function withFloors(check: Check, floors: [label: string, ratio: number | undefined][]): Check {
-  const known = floors.filter((f): f is [string, number] => f[1] !== undefined && Number.isFinite(f[1]))
-  if (known.length === 0 || check.pass === undefined) return check
-  return { ...check, measured: `${check.measured}; floors: ${known.map(([label, r]) => `${label} ${r.toFixed(2)}`).join(', ')}` }
-}
-
-/** The highest RSS (shared file pages counted once, see rssMiB) of any round. */
-function peakRss(m: MemoryResult) {
-  return Math.max(...m.rounds.map((r) => r.peakMiB))
-}
-
-function memoryCheck(gateway: MemoryResult | undefined, bare: MemoryResult | undefined): Check {
-  const streams = (gateway ?? bare)?.streams.toLocaleString('en') ?? 'many'
-  const name = `peak RSS with ${streams} open streams ≤ 1.5 × bare (all held open at once)`
-  if (!gateway || !bare) return { name, measured: 'not measured', pass: undefined }
-  const ratio = peakRss(gateway) / peakRss(bare)
-  const measured = `${ratio.toFixed(2)} (${peakRss(gateway).toFixed(0)} vs ${peakRss(bare).toFixed(0)} MiB)`
-  // A target that queued or failed streams held fewer open: its peak would flatter it (and a
-  // bare that did so would make the ratio unfair the other way).
-  for (const [target, memory] of [['gateway', gateway], ['bare', bare]] as const) {
-    const short = memory.rounds.find((r) => r.failed > 0 || r.upstreamPeakOpen < memory.streams)
-    if (!short) continue
-    const why = `${target}: ${short.failed} failed, ${short.upstreamPeakOpen}/${memory.streams} open upstream at once`
-    return { name, measured: `${measured}; invalid: ${why}`, pass: false }
-  }
-  return { name, measured, pass: ratio <= 1.5 }
-}
-
-function noGrowthCheck(target: string, gateway: MemoryResult | undefined): Check {
-  const name = `${target}: RSS after the last stream round ≤ after the one before (+${Math.round((ROUND_GROWTH_TOLERANCE - 1) * 100)} %)`
-  const rounds = gateway?.rounds ?? []
-  const [before, last] = rounds.slice(-2)
-  if (!before || !last || rounds.length < 2) return { name, measured: 'not measured', pass: undefined }
-  return {
-    name,
-    measured: `after each round ${rounds.map((r) => r.afterMiB.toFixed(0)).join(' → ')} MiB (peaks ${rounds.map((r) => r.peakMiB.toFixed(0)).join(', ')})`,
-    pass: last.afterMiB <= before.afterMiB * ROUND_GROWTH_TOLERANCE,
-  }
-}
-
-/**
- * Two workers can only double throughput with two cores to themselves; the upstream and the load
- * generator run on this machine too and want about a core between them.
- */
-function scalingCheck(check: Check, cores: number): Check {
-  const needed = 4
-  if (cores >= needed || check.pass === undefined) return check
-  return { ...check, measured: `${check.measured}; only ${cores} cores here, shared with upstream and client: needs ≥ ${needed} to mean much` }
-}
-
-/** `gateway` and `gateway2` name the WORKERS=1 and WORKERS=2 targets; `bare` the floor. */
-export function evaluateChecks(
-  cells: CellResult[],
-  memory: Record<string, MemoryResult>,
-  names: { bare: string; floorTransform: string; floorMapper: string; gateway: string; gateway2: string },
-  cores: number,
-): Check[] {
-  const rps = (t: string, m: Mode) => cell(cells, t, m, 64)?.load.requestsPerSecond
-  const seq = (t: string, m: Mode) => cell(cells, t, m, 1)?.probe
-  const rpsRatio = (t: string, m: Mode) => (rps(t, m) ?? NaN) / (rps(names.bare, m) ?? NaN)
+export function evaluateChecks(input: CheckInput, names: TargetNames): Check[] {
+  const { cells, memory, manyStreams, skipped, streamEvents, cores } = input
+  const { gateway, gateway2, bare, floorMapper, floorTransform, responses } = names
+  const at = (t: string, m: Mode, c: number) => cell(cells, t, m, c)
+  const rps = (t: string, m: Mode) => at(t, m, LOADED)?.load.requestsPerSecond
+  const rpsRatio = (t: string, m: Mode) => (rps(t, m) ?? NaN) / (rps(bare, m) ?? NaN)
+  const cpuMs = (t: string) => at(t, 'stream', LOADED)?.cpuPer1k.target
   const peakRatio = (t: string) => {
-    const [target, bare] = [memory[t], memory[names.bare]]
-    return target && bare ? peakRss(target) / peakRss(bare) : undefined
+    const [target, floor] = [memory.memory[t], memory.memory[bare]]
+    return target && floor ? peakMiB(target) / peakMiB(floor) : undefined
   }
+  /** Why a check could not be judged: the first of its targets that was skipped, if any. */
+  const skippedOf = (...targets: string[]) => {
+    const target = targets.find((t) => skipped[t])
+    return target ? `${target}: ${skipped[target]}` : undefined
+  }
+  const judged = (name: string, verdict: Verdict | undefined, whyNot: string | undefined): Check =>
+    verdict ? { name, ...verdict } : { name, measured: `not measured${whyNot ? `: ${whyNot}` : ''}`, pass: undefined }
+  const growthName = (target: string, m: StreamsMemory) =>
+    `${target}: RSS after the last round of ${f(m.wanted)} streams ≤ after the one before (+${Math.round((ROUND_GROWTH_TOLERANCE - 1) * 100)} %)`
+
+  const streamRatio = streamThroughputVerdict(
+    [rps(gateway, 'stream'), rps(bare, 'stream'), rps(floorMapper, 'stream')],
+    LIMITS.streamToBare,
+    LIMITS.streamToMapper,
+  )
+  const [responsesCpu, chatCpu] = [cpuMs(responses), cpuMs(gateway)]
+  const perEventUs = (ms: number) => ((ms * 1000) / streamEvents).toFixed(3)
+  const probeOf = (t: string, m: Mode) => at(t, m, 1)?.probe
+  const [nonStreamProbe, bareNonStreamProbe] = [probeOf(gateway, 'non-stream'), probeOf(bare, 'non-stream')]
+  const [streamProbe, bareStreamProbe] = [probeOf(gateway, 'stream'), probeOf(bare, 'stream')]
+  const gatewayCpu = cpuMs(gateway)
+  const [gatewayMemory, bareMemory] = [memory.memory[gateway], memory.memory[bare]]
+  const nonStreamRatio = ratioVerdict(rps(gateway, 'non-stream'), rps(bare, 'non-stream'), LIMITS.nonStreamToBare)
+  const scaling = ratioVerdict(rps(gateway2, 'non-stream'), rps(gateway, 'non-stream'), LIMITS.workersScaling)
+  /** Why a memory check of `target` could not be judged. */
+  const memoryWhyNot = (m: StreamsMemory, target: string) => m.notRun ?? (m.failed[target] && `${target}: ${m.failed[target]}`) ?? skippedOf(target)
+
   return [
-    withFloors(
-      ratioCheck('non-stream req/s at c=64 ≥ 0.8 × bare', rps(names.gateway, 'non-stream'), rps(names.bare, 'non-stream'), 0.8),
-      [['mapper', rpsRatio(names.floorMapper, 'non-stream')]],
+    judged(
+      `stream req/s at c=${LOADED} ≥ ${LIMITS.streamToBare} × bare and ≥ ${LIMITS.streamToMapper} × floor-mapper`,
+      streamRatio &&
+        withFloors(streamRatio, [
+          ['transform ÷ bare', rpsRatio(floorTransform, 'stream')],
+          ['mapper ÷ bare', rpsRatio(floorMapper, 'stream')],
+        ]),
+      skippedOf(gateway, bare, floorMapper),
     ),
-    withFloors(ratioCheck('stream req/s at c=64 ≥ 0.7 × bare', rps(names.gateway, 'stream'), rps(names.bare, 'stream'), 0.7), [
-      ['transform', rpsRatio(names.floorTransform, 'stream')],
-      ['mapper', rpsRatio(names.floorMapper, 'stream')],
-    ]),
-    addedCheck(
-      'added non-stream p50 latency at c=1 ≤ 0.3 ms',
-      seq(names.gateway, 'non-stream')?.completeP50Ms,
-      seq(names.bare, 'non-stream')?.completeP50Ms,
-      0.3,
+    judged(
+      `non-stream req/s at c=${LOADED} ≥ ${LIMITS.nonStreamToBare} × bare`,
+      nonStreamRatio && withFloors(nonStreamRatio, [['mapper', rpsRatio(floorMapper, 'non-stream')]]),
+      skippedOf(gateway, bare),
     ),
-    addedCheck(
-      'stream TTFB p50 at c=1 ≤ bare + 1 ms',
-      seq(names.gateway, 'stream')?.firstByteP50Ms,
-      seq(names.bare, 'stream')?.firstByteP50Ms,
-      1,
+    judged(
+      `added non-stream latency at c=1, p99 ≤ ${LIMITS.addedP99Ms * 1000} µs over bare`,
+      nonStreamProbe && bareNonStreamProbe && addedLatencyVerdict(nonStreamProbe, bareNonStreamProbe, 'complete', LIMITS.addedP99Ms),
+      skippedOf(gateway, bare),
     ),
-    withFloors(memoryCheck(memory[names.gateway], memory[names.bare]), [
-      ['transform', peakRatio(names.floorTransform)],
-      ['mapper', peakRatio(names.floorMapper)],
-    ]),
-    noGrowthCheck(names.gateway, memory[names.gateway]),
-    noGrowthCheck(names.gateway2, memory[names.gateway2]),
-    scalingCheck(
-      ratioCheck('WORKERS=2 ÷ WORKERS=1 non-stream req/s at c=64 ≥ 1.6', rps(names.gateway2, 'non-stream'), rps(names.gateway, 'non-stream'), 1.6),
-      cores,
+    judged(
+      `stream time to first byte at c=1, p99 ≤ ${LIMITS.addedFirstByteP99Ms * 1000} µs over bare`,
+      streamProbe && bareStreamProbe && addedLatencyVerdict(streamProbe, bareStreamProbe, 'firstByte', LIMITS.addedFirstByteP99Ms),
+      skippedOf(gateway, bare),
+    ),
+    judged(
+      `CPU per ${f(streamEvents)}-event stream answer at c=${LOADED} ≤ ${LIMITS.cpuPerStreamMs} ms`,
+      known(gatewayCpu)
+        ? withFloors({ measured: `${gatewayCpu.toFixed(3)} ms`, pass: gatewayCpu <= LIMITS.cpuPerStreamMs }, [['bare', cpuMs(bare)], ['mapper', cpuMs(floorMapper)]], 3)
+        : undefined,
+      skippedOf(gateway),
+    ),
+    judged(
+      `memory per open stream with ${f(memory.wanted)} open ≤ ${LIMITS.perStreamKiB} KiB`,
+      gatewayMemory && perStreamVerdict(gatewayMemory, bareMemory, memory.note, LIMITS.perStreamKiB),
+      memoryWhyNot(memory, gateway),
+    ),
+    judged(
+      `peak RSS with ${f(memory.wanted)} open streams, WORKERS=1 with its launcher, ≤ ${LIMITS.peakToBare} × bare`,
+      gatewayMemory && bareMemory && withFloors(peakVerdict(gatewayMemory, bareMemory, LIMITS.peakToBare), [['transform', peakRatio(floorTransform)], ['mapper', peakRatio(floorMapper)]]),
+      memoryWhyNot(memory, gateway) ?? memoryWhyNot(memory, bare),
+    ),
+    ...[gateway, gateway2].map((t) => judged(growthName(t, memory), noGrowthVerdict(memory.memory[t], ROUND_GROWTH_TOLERANCE), memoryWhyNot(memory, t))),
+    judged(
+      `memory per open stream with ${f(manyStreams.wanted)} open ≤ ${LIMITS.perStreamKiB} KiB, nothing lost or queued`,
+      manyStreams.memory[gateway] && perStreamVerdict(manyStreams.memory[gateway], manyStreams.memory[bare], manyStreams.note, LIMITS.perStreamKiB),
+      memoryWhyNot(manyStreams, gateway),
+    ),
+    judged(growthName(gateway, manyStreams), noGrowthVerdict(manyStreams.memory[gateway], ROUND_GROWTH_TOLERANCE), memoryWhyNot(manyStreams, gateway)),
+    judged(
+      `/v1/responses stream CPU per event at c=${LOADED} ≤ ${LIMITS.responsesToChatCpu} × chat completions`,
+      known(responsesCpu) && known(chatCpu)
+        ? {
+            measured: `${(responsesCpu / chatCpu).toFixed(2)} (${perEventUs(responsesCpu)} vs ${perEventUs(chatCpu)} µs per event)`,
+            pass: responsesCpu / chatCpu <= LIMITS.responsesToChatCpu,
+          }
+        : undefined,
+      skippedOf(responses, gateway),
+    ),
+    judged(
+      `WORKERS=2 ÷ WORKERS=1 non-stream req/s at c=${LOADED} ≥ ${LIMITS.workersScaling}`,
+      scaling && scalingVerdict(scaling, cores),
+      skippedOf(gateway2, gateway),
     ),
   ]
 }

@@ -3,6 +3,7 @@
 // before, shows whether anything is kept per stream once it has ended. The first round is not the
 // reference: the heap and allocator grow to their working size in it, which is not a leak.
 
+import { fdLimitPrefix } from './fd-limit.ts'
 import { processTree, rssMiB, sampleRss } from './measure-proc.ts'
 import type { RequestSpec } from './load.ts'
 import type { Service } from './targets.ts'
@@ -44,7 +45,7 @@ async function lowestRssMiB(root: number): Promise<number> {
 
 async function openStreams(spec: RequestSpec, count: number) {
   const child = Bun.spawn(
-    [process.execPath, `${import.meta.dir}/open-streams.ts`, JSON.stringify({ ...spec, count })],
+    [...fdLimitPrefix, process.execPath, `${import.meta.dir}/open-streams.ts`, JSON.stringify({ ...spec, count })],
     { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(count * 2) }, stdout: 'pipe', stderr: 'inherit' },
   )
   const out = await new Response(child.stdout).text()
@@ -55,6 +56,19 @@ async function openStreams(spec: RequestSpec, count: number) {
 async function upstreamPeakOpen(upstream: Service, reset: boolean): Promise<number> {
   const stats = (await (await fetch(`${upstream.url}/stats${reset ? '?reset=1' : ''}`)).json()) as { peakOpen: number }
   return stats.peakOpen
+}
+
+/** Memory with many streams open at once, in rounds, for each target measured. */
+export interface StreamsMemory {
+  /** The streams the scenario asks for; the rounds may hold fewer where the open-file limit is lower. */
+  wanted: number
+  memory: Record<string, MemoryResult>
+  /** Targets whose test broke off (did not start, or the client could not report), with why. */
+  failed: Record<string, string>
+  /** Why fewer streams than wanted were opened, if so. */
+  note?: string
+  /** Why the scenario was not run at all, if so. */
+  notRun?: string
 }
 
 export async function memoryTest(
@@ -77,4 +91,23 @@ export async function memoryTest(
     result.push({ ...client, peakMiB, afterMiB: await lowestRssMiB(target.pid), upstreamPeakOpen: peakOpen })
   }
   return { streams, idleMiB, idleByProcessMiB, rounds: result }
+}
+
+/** The highest RSS of any round. */
+export function peakMiB(m: MemoryResult): number {
+  return Math.max(...m.rounds.map((r) => r.peakMiB))
+}
+
+/** What one more open stream costs, apart from what the target holds idle. */
+export function perStreamKiB(m: MemoryResult): number {
+  return ((peakMiB(m) - m.idleMiB) * 1024) / m.streams
+}
+
+/**
+ * Why the rounds did not hold all streams open at once, if they did not: a target that failed or
+ * queued some held fewer, and its peak would flatter it.
+ */
+export function shortfall(m: MemoryResult): string | undefined {
+  const short = m.rounds.find((r) => r.failed > 0 || r.upstreamPeakOpen < m.streams)
+  return short && `${short.failed} failed, ${short.upstreamPeakOpen}/${m.streams} open upstream at once`
 }

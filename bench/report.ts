@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs'
 import type { CellResult } from './cell.ts'
 import type { Check } from './checks.ts'
-import type { MemoryResult } from './memory-test.ts'
+import { peakMiB, perStreamKiB, type StreamsMemory } from './memory-test.ts'
+import type { TargetNames } from './target-plans.ts'
 
 export interface RunResult {
   startedAt: string
@@ -13,7 +14,10 @@ export interface RunResult {
   /** Targets that were not measured, with the reason. */
   skipped: Record<string, string>
   cells: CellResult[]
-  memory: Record<string, MemoryResult>
+  /** 1,000 open streams. */
+  memory: StreamsMemory
+  /** 10,000 open streams (a full run only). */
+  manyStreams: StreamsMemory
   checks: Check[]
 }
 
@@ -37,6 +41,7 @@ function cellTable(cells: CellResult[], bare: string): string {
     // Non-stream: the probe times whole answers; stream: the first body chunk (TTFB).
     const probeP50 = c.mode === 'stream' ? c.probe.firstByteP50Ms : c.probe.completeP50Ms
     const probeP99 = c.mode === 'stream' ? c.probe.firstByteP99Ms : c.probe.completeP99Ms
+    const probeP999 = c.mode === 'stream' ? c.probe.firstByteP999Ms : c.probe.completeP999Ms
     const floorP50 = floor && (c.mode === 'stream' ? floor.probe.firstByteP50Ms : floor.probe.completeP50Ms)
     const errors = c.load.errors + c.load.non2xx + c.probe.failed
     return [
@@ -48,6 +53,7 @@ function cellTable(cells: CellResult[], bare: string): string {
       num(c.load.latencyP99Ms),
       num(probeP50, 2),
       num(probeP99, 2),
+      num(probeP999, 2),
       num(c.cpuPer1k.target, 3),
       num(c.loadGeneratorCorePercent),
       // Per-process CPU is counted in 10 ms ticks, so a quiet machine can come out a little below 0.
@@ -60,7 +66,7 @@ function cellTable(cells: CellResult[], bare: string): string {
   })
   return table(
     [
-      ...['mode', 'c', 'target', 'req/s', 'p50 ms', 'p99 ms', 'probe p50', 'probe p99'],
+      ...['mode', 'c', 'target', 'req/s', 'p50 ms', 'p99 ms', 'probe p50', 'probe p99', 'probe p99.9'],
       ...['cpu s/1k', 'client %', 'other cores', 'peak MiB', 'errors', '÷bare req/s', '÷bare probe p50'],
     ],
     rows,
@@ -68,10 +74,8 @@ function cellTable(cells: CellResult[], bare: string): string {
   )
 }
 
-function memoryTable(memory: Record<string, MemoryResult>, bare: string): string {
+function memoryTable({ memory }: StreamsMemory, bare: string): string {
   const rows = Object.entries(memory).map(([target, m]) => {
-    const peak = Math.max(...m.rounds.map((r) => r.peakMiB))
-    const floor = memory[bare] && Math.max(...memory[bare].rounds.map((r) => r.peakMiB))
     const processes = m.idleByProcessMiB.length > 1 ? ` (${m.idleByProcessMiB.map((x) => num(x)).join(' + ')})` : ''
     return [
       target,
@@ -81,16 +85,39 @@ function memoryTable(memory: Record<string, MemoryResult>, bare: string): string
       m.rounds.map((r) => num(r.afterMiB)).join(' → '),
       m.rounds.map((r) => r.upstreamPeakOpen).join('/'),
       m.rounds.map((r) => r.failed).join('/'),
-      // What one more open stream costs, apart from what the process holds when idle.
-      num(((peak - m.idleMiB) * 1024) / m.streams),
-      target === bare ? '' : ratio(peak, floor),
+      m.rounds.map((r) => num(r.seconds, 1)).join('/'),
+      num(perStreamKiB(m)),
+      target === bare || !memory[bare] ? '' : ratio(peakMiB(m), peakMiB(memory[bare])),
     ]
   })
   return table(
-    ['target', 'streams', 'idle MiB', 'peak per round', 'after each round', 'open upstream', 'failed', 'KiB/stream', '÷bare peak'],
+    ['target', 'streams', 'idle MiB', 'peak per round', 'after each round', 'open upstream', 'failed', 'seconds', 'KiB/stream', '÷bare peak'],
     rows,
     1,
   )
+}
+
+function memorySection(title: string, streams: StreamsMemory, bare: string): string | undefined {
+  const failed = Object.entries(streams.failed).map(([target, why]) => `\nBROKE OFF ${target}: ${why}`)
+  if (Object.keys(streams.memory).length === 0 && failed.length === 0) return undefined
+  const note = streams.note ? `\nNOTE: ${streams.note}.` : ''
+  return `\n${title} (MiB; open upstream = streams the upstream held at once)${note}\n\n${memoryTable(streams, bare)}${failed.join('')}`
+}
+
+/** Non-stream c=64 with a limited key against the unlimited gateway of the same run (issue 14). */
+function limitCostLines(cells: CellResult[], names: TargetNames, skipped: Record<string, string>): string {
+  const rps = (target: string) => cells.find((c) => c.target === target && c.mode === 'non-stream' && c.concurrency === 64)?.load.requestsPerSecond
+  const unlimited = rps(names.gateway)
+  return [
+    [names.limited, 'counters in the gateway'],
+    [names.limitedRedis, 'counters in Redis'],
+  ]
+    .map(([target, label]) => {
+      const limited = rps(target!)
+      if (limited === undefined || unlimited === undefined) return `  ${label}: not measured${skipped[target!] ? `: ${skipped[target!]}` : ''}`
+      return `  ${label}: ${ratio(limited, unlimited)} × unlimited (${num(limited)} vs ${num(unlimited)} req/s)`
+    })
+    .join('\n')
 }
 
 function checkLines(checks: Check[]): string {
@@ -98,7 +125,8 @@ function checkLines(checks: Check[]): string {
   return checks.map((c) => `  ${mark(c.pass)}  ${c.name}: ${c.measured}`).join('\n')
 }
 
-export function printReport(result: RunResult, bare: string): void {
+export function printReport(result: RunResult, names: TargetNames): void {
+  const bare = names.bare
   console.log(`\nThroughput and latency (${result.quick ? 'quick' : 'full'} run, ${result.startedAt})`)
   console.log('p50/p99: autocannon, whole ms. probe: custom client, non-stream = whole answer, stream = first byte (TTFB).')
   console.log("cpu s/1k: CPU seconds of the target's process tree per 1,000 answers. client %: load generator, of one core.")
@@ -108,11 +136,13 @@ export function printReport(result: RunResult, bare: string): void {
   if (disturbed.length > 0) {
     console.log(`\nWARNING: ${disturbed.length} cells shared the machine with other work (other cores > ${DISTURBED_CORES}); their ratios are less reliable.`)
   }
-  if (Object.keys(result.memory).length > 0) {
-    console.log('\nMemory with many slow streams open at once, in rounds (MiB; open upstream = streams the upstream held at once)\n')
-    console.log(memoryTable(result.memory, bare))
-  }
-  for (const [target, why] of Object.entries(result.skipped)) console.log(`\nSKIPPED ${target}: ${why}`)
+  const memory = [
+    memorySection('Memory with many slow streams open at once, in rounds', result.memory, bare),
+    memorySection(`Memory with ${result.manyStreams.wanted.toLocaleString('en')} streams open at once, in rounds`, result.manyStreams, bare),
+  ]
+  for (const section of memory) if (section) console.log(section)
+  console.log(`\nCost of limits, non-stream c=64, ${names.gateway} with one limited key:\n${limitCostLines(result.cells, names, result.skipped)}`)
+  for (const [target, why] of Object.entries(result.skipped)) console.log(`\nNOT MEASURED ${target}: ${why}`)
   console.log(`\nTargets (gateway = WORKERS=1 unless named; bare measured in this run):\n${checkLines(result.checks)}`)
 }
 

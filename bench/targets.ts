@@ -3,6 +3,7 @@
 
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { fdLimitPrefix } from './fd-limit.ts'
 import { processTree, startTime } from './measure-proc.ts'
 
 const BENCH_DIR = import.meta.dir
@@ -28,28 +29,46 @@ function freePort(): number {
   return port
 }
 
-async function spawnService(name: string, script: string, env: Record<string, string>, logDir: string) {
+/**
+ * Starts `command` with PORT set to a free port, keeps it for stopAll, and waits until `ready`
+ * says it answers. Its output goes to `<logDir>/<name>.log` and `.err.log`.
+ */
+export async function spawnTracked(
+  name: string,
+  command: (port: number) => string[],
+  env: Record<string, string>,
+  logDir: string,
+  ready: (port: number) => Promise<boolean>,
+): Promise<{ pid: number; port: number }> {
   mkdirSync(logDir, { recursive: true })
   const port = freePort()
   const logFile = `${logDir}/${name}.log`
-  const child = Bun.spawn([process.execPath, script], {
+  const child = Bun.spawn([...fdLimitPrefix, ...command(port)], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdout: Bun.file(logFile),
     stderr: Bun.file(`${logDir}/${name}.err.log`),
   })
   running.set(child.pid, child)
-  const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + HEALTH_DEADLINE_MS
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready (see ${logFile})`)
-    const healthy = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (healthy) return { name, pid: child.pid, port, url } satisfies Service
+  while (Date.now() < deadline && child.exitCode === null) {
+    if (await ready(port)) return { pid: child.pid, port }
     await Bun.sleep(50)
   }
-  throw new Error(`${name} did not answer ${url}/health within ${HEALTH_DEADLINE_MS} ms (see ${logFile})`)
+  const exited = child.exitCode !== null
+  await stopPid(child.pid)
+  const why = exited ? `exited with ${child.exitCode} before it was ready` : `did not answer on port ${port} within ${HEALTH_DEADLINE_MS} ms`
+  throw new Error(`${name} ${why} (see ${logDir}/${name}.err.log)`)
+}
+
+const answersHealth = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) }).then(
+    (r) => r.ok,
+    () => false,
+  )
+
+async function spawnService(name: string, script: string, env: Record<string, string>, logDir: string): Promise<Service> {
+  const { pid, port } = await spawnTracked(name, () => [process.execPath, script], env, logDir, answersHealth)
+  return { name, pid, port, url: `http://127.0.0.1:${port}` }
 }
 
 /** The fast mock upstream; `env` may set FAST_UPSTREAM_EVENTS, _DELAY_MS and _STALL_MS. */
@@ -62,14 +81,18 @@ function messagesUrl(upstream: Service): string {
 }
 
 /**
- * The bare pass-through. It may hold 4,096 upstream fetches at once instead of Bun's default
- * 256, so that it is a true floor when 1,000 streams are open.
+ * Bun's fetch holds 256 requests at once unless told otherwise: the bare and floor proxies may hold
+ * as many as the gateway's launcher lets its workers hold, so that they are true floors with
+ * thousands of streams open.
  */
+const MAX_HTTP_REQUESTS = '16384'
+
+/** The bare pass-through. */
 export function startBare(name: string, upstream: Service, logDir: string) {
   return spawnService(name, `${BENCH_DIR}/bare-proxy.ts`, {
     UPSTREAM_API_URL: messagesUrl(upstream),
     UPSTREAM_API_KEY: 'bench-upstream',
-    BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
+    BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
   }, logDir)
 }
 
@@ -79,7 +102,7 @@ export function startFloor(name: string, floor: 'transform' | 'mapper', upstream
     UPSTREAM_API_URL: messagesUrl(upstream),
     UPSTREAM_API_KEY: 'bench-upstream',
     FLOOR: floor,
-    BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
+    BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
   }, logDir)
 }
 
