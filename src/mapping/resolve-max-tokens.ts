@@ -1,4 +1,4 @@
-import type { ToolDefinition } from '../anthropic/request-schema.ts'
+import type { AnthropicTool } from '../anthropic/request-schema.ts'
 import type { Config } from '../config/env-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import type { Adjustments } from './adjustments.ts'
@@ -28,7 +28,7 @@ export type MaxTokensInput = {
   /** Budget thinking tokens, added on top so thinking never eats the visible answer. */
   thinkingBudget: number
   /** Read only when the dynamic rule applies, since estimating walks the whole prompt. */
-  prompt: () => { system: readonly string[]; turns: readonly Turn[]; tools: readonly ToolDefinition[] }
+  prompt: () => { system: readonly string[]; turns: readonly Turn[]; tools: readonly AnthropicTool[] }
 }
 
 /**

@@ -1,9 +1,9 @@
-import type { ToolChoiceParam, ToolDefinition } from '../anthropic/request-schema.ts'
+import type { AnthropicTool, ToolChoiceParam, ToolDefinition } from '../anthropic/request-schema.ts'
 import type { ChatCompletionRequest, FunctionDefinition } from '../openai/request-schema.ts'
 import type { Adjustments } from './adjustments.ts'
 import type { ModelQuirks } from './model-quirks.ts'
 
-export type AnthropicTools = { tools?: ToolDefinition[]; tool_choice?: ToolChoiceParam }
+export type AnthropicTools = { tools?: AnthropicTool[]; tool_choice?: ToolChoiceParam }
 
 const EMPTY_SCHEMA = { type: 'object', properties: {} } as const
 
@@ -45,7 +45,7 @@ export const toAnthropicTools = (
   request: ChatCompletionRequest,
   quirks: ModelQuirks,
   adjustments: Adjustments,
-): AnthropicTools => {
+): { tools?: ToolDefinition[]; tool_choice?: ToolChoiceParam } => {
   const definitions = [...(request.tools ?? []).map((tool) => tool.function), ...(request.functions ?? [])]
   if (definitions.length === 0) {
     if (request.tool_choice != null || request.function_call != null) adjustments.add('tool_choice', 'ignored')
