@@ -95,6 +95,20 @@ export const parseHttpUrl: Parser<URL> = (raw) => {
   return url
 }
 
+/** The schemes Bun's Redis client accepts (docs/runtime/redis.mdx, Bun 1.4); kept as a string for it. */
+const REDIS_SCHEMES = ['redis:', 'rediss:', 'redis+tls:', 'redis+unix:', 'redis+tls+unix:']
+const parseRedisUrl: Parser<string | undefined> = (raw) => {
+  if (raw.trim() === '') return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    // reported below
+  }
+  if (!url || !REDIS_SCHEMES.includes(url.protocol)) fail('expected a redis://, rediss:// or redis+unix:// URL')
+  return raw.trim()
+}
+
 const optionalUrl: Parser<URL | undefined> = (raw) => (raw.trim() === '' ? undefined : parseHttpUrl(raw))
 const optionalString: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim())
 
@@ -356,6 +370,24 @@ export const ENV_VARS = {
     default: 'info',
     description: 'debug, info, warn or error; one JSON line per request at info',
     parse: parseLogLevel,
+  }),
+  responsesTtlDays: envVar({
+    name: 'RESPONSES_TTL_DAYS',
+    default: '30',
+    description: 'Days a stored /v1/responses response is kept (1 to 365)',
+    parse: parseInteger(1, 365),
+  }),
+  responsesDbPath: envVar({
+    name: 'RESPONSES_DB_PATH',
+    default: './data/responses.sqlite',
+    description: 'SQLite file of stored responses, shared by the workers (its directory is created); unused with REDIS_URL',
+    parse: (raw) => raw.trim() || fail('must not be empty'),
+  }),
+  redisUrl: envVar({
+    name: 'REDIS_URL',
+    secret: true,
+    description: 'redis:// or rediss:// URL: stored responses go to Redis (≥ 7.0), shared by replicas; unset means the SQLite file',
+    parse: parseRedisUrl,
   }),
 } as const
 
