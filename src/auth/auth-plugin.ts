@@ -32,13 +32,17 @@ export const authPlugin = ({ checkKey, maxBodyBytes }: { checkKey: KeyChecker; m
   new Elysia({ name: 'auth-plugin' }).onRequest(function authenticate({ request, set }) {
     const path = pathOf(request.url)
     if (PUBLIC_PATHS.has(path) || request.method === 'OPTIONS') return
-    const { log } = getRequestContext(request)
+    const context = getRequestContext(request)
+    const { log } = context
     const key = presentedKey(request.headers, path)
     const keyId = key ? checkKey(key) : null
     let failure: OpenAIError | undefined
     if (keyId === null) failure = invalidApiKey()
     else if (Number(request.headers.get('content-length')) > maxBodyBytes) failure = requestTooLarge(maxBodyBytes)
-    if (keyId !== null) log.fields.key_id = keyId
+    if (keyId !== null) {
+      log.fields.key_id = keyId
+      context.keyId = keyId
+    }
     if (!failure) return
     // Elysia runs neither afterHandle nor onError for an answer from onRequest: the line is written here.
     log.noteError(failure)

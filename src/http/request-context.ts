@@ -1,7 +1,10 @@
 import type { RequestLog } from '../logging/request-log.ts'
 
-/** Per-request facts set on arrival (before the body is read) and used by the route and the log. */
-export type RequestContext = { requestId: string; log: RequestLog }
+/**
+ * Per-request facts set on arrival (before the body is read) and used by the route and the log.
+ * `keyId` is the authenticated client key's id (never the key): stored responses belong to it.
+ */
+export type RequestContext = { requestId: string; log: RequestLog; keyId?: string }
 
 const contexts = new WeakMap<Request, RequestContext>()
 

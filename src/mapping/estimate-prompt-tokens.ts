@@ -43,7 +43,8 @@ export const estimatePromptTokens = (
   for (const text of system) tally.chars += text.length
   for (const turn of turns) for (const block of turn.content) tallyBlock(block, tally)
   for (const tool of tools) {
-    tally.chars += 'input_schema' in tool ? tool.name.length + (tool.description?.length ?? 0) + JSON.stringify(tool.input_schema).length : 0
+    // A server tool (web search) has a name and no schema; a tool without a name is a 400 (the caller catches it).
+    tally.chars += tool.name.length + ('input_schema' in tool ? (tool.description?.length ?? 0) + JSON.stringify(tool.input_schema).length : 0)
   }
   return Math.ceil(tally.chars / settings.charsPerToken) + tally.images * settings.imageTokens
 }

@@ -86,9 +86,12 @@ export const ReasoningItem = t.Object(
   open,
 )
 
-/** `type` is optional in the SDK: `{id}` alone is a reference. Closed, so a message never matches it. */
+/**
+ * `type` is optional in the SDK: `{id}` alone is a reference. Closed, so a message never matches
+ * it. (The SDK also allows `type: null`; a plain literal keeps a wrong item type's 400 precise.)
+ */
 export const ItemReference = t.Object(
-  { type: nullable(t.Literal('item_reference')), id: t.String({ minLength: 1 }) },
+  { type: t.Optional(t.Literal('item_reference')), id: t.String({ minLength: 1 }) },
   { additionalProperties: false },
 )
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
 import { childPids, freePort, type Spawned, spawnBun } from './processes.ts'
-import { baseEnv, CLIENT_KEY, UPSTREAM_KEY } from './test-gateway.ts'
+import { baseEnv, CLIENT_KEY, testStorePath, UPSTREAM_KEY } from './test-gateway.ts'
 
 /** RSS (bytes) and open fds of one process, from /proc. */
 export const procStats = (pid: number): { rss: number; fds: number } => {
@@ -49,6 +49,7 @@ export const startChildGateway = async (upstreamUrl: string, env: Record<string,
     SSE_HEARTBEAT_SECONDS: '0',
     SHUTDOWN_GRACE_SECONDS: '1',
     LOG_LEVEL: 'warn',
+    RESPONSES_DB_PATH: testStorePath(),
     ...env,
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -117,7 +118,7 @@ export const startInProcessGateway = async ({
   const mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
-  const { app } = createApp({ config, log: createLogger(config.logLevel, (line) => logs.push(line)) })
+  const { app, store } = createApp({ config, log: createLogger(config.logLevel, (line) => logs.push(line)) })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout, maxRequestBodySize: config.maxBodyBytes + 64 * 1024 })
   const port = app.server?.port as number
   return {
@@ -128,6 +129,7 @@ export const startInProcessGateway = async ({
     stop: async () => {
       await app.stop(true)
       mock.stop()
+      await store.close()
     },
   }
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
@@ -6,7 +9,14 @@ import { createMockUpstream, type MockUpstream, type MockUpstreamOptions } from 
 export const CLIENT_KEY = 'sk-test-client-key-0001'
 export const UPSTREAM_KEY = 'sk-ant-test-upstream-key-0002'
 
+/** Each gateway's response store is a fresh SQLite file here, removed when the test process exits. */
+const STORE_DIR = mkdtempSync(join(tmpdir(), 'gateway-test-store-'))
+process.on('exit', () => rmSync(STORE_DIR, { recursive: true, force: true }))
+let stores = 0
+export const testStorePath = () => join(STORE_DIR, `responses-${++stores}.sqlite`)
+
 export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
+  RESPONSES_DB_PATH: testStorePath(),
   UPSTREAM_API_URL: upstreamUrl,
   UPSTREAM_API_KEY: UPSTREAM_KEY,
   ALLOWED_API_KEYS: `${CLIENT_KEY}, sk-other-key`,
@@ -22,6 +32,7 @@ export type TestGateway = {
   logs: string[]
   registry: ReturnType<typeof createApp>['registry']
   lifecycle: ReturnType<typeof createApp>['lifecycle']
+  store: ReturnType<typeof createApp>['store']
   post: (path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => Promise<Response>
   chat: (body: unknown, headers?: Record<string, string>) => Promise<Response>
   /** Sends a chat request and hangs up after `afterMs`, before or while the answer comes. */
@@ -42,7 +53,7 @@ export const startGateway = async ({
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
   const log = createLogger(config.logLevel, (line) => logs.push(line))
-  const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
+  const { app, registry, lifecycle, store } = createApp({ config, log, random: () => 0 })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
   const url = `http://127.0.0.1:${app.server?.port}`
   const post = (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
@@ -58,6 +69,7 @@ export const startGateway = async ({
     logs,
     registry,
     lifecycle,
+    store,
     post,
     chat: (body, headers) => post('/v1/chat/completions', body, headers),
     abandonChat: async (body, afterMs) => {
@@ -70,6 +82,7 @@ export const startGateway = async ({
     stop: async () => {
       await app.stop(true)
       mock.stop()
+      await store.close()
     },
   }
 }
