@@ -1,0 +1,124 @@
+import { describe, expect, test } from 'bun:test'
+import type OpenAI from 'openai'
+import { anthropicMessage } from '../support/anthropic-message.ts'
+import { openAISuite } from '../support/openai-suite.ts'
+
+const suite = openAISuite()
+const model = 'claude-sonnet-4-5'
+
+const weather: OpenAI.Responses.FunctionTool = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Current weather of a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+  strict: true,
+}
+const thinking = { type: 'thinking' as const, thinking: 'Check the weather tool.', signature: 'sig-weather' }
+const toolCall = (id: string) =>
+  anthropicMessage({ id: 'msg_tool', content: [thinking, { type: 'tool_use', id, name: 'get_weather', input: { city: 'Paris' } }], stop_reason: 'tool_use' })
+const text = (value: string) => anthropicMessage({ id: 'msg_text', content: [{ type: 'text', text: value }], stop_reason: 'end_turn' })
+
+describe('the openai SDK client.responses', () => {
+  test('create: text in, output_text out', async () => {
+    const response = await suite.client.responses.create({ model, instructions: 'Be brief.', input: 'Hello from responses.create' })
+    expect(response.status).toBe('completed')
+    expect(response.output_text).toContain('Hello from responses.create')
+    expect(response.usage?.total_tokens).toBe((response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0))
+    expect(suite.gw.mock.requests[0]?.body.system).toEqual([{ type: 'text', text: 'Be brief.' }])
+  })
+
+  test('tools: a full round trip, the continuation sending only the tool output with previous_response_id', async () => {
+    suite.gw.mock.reply({ kind: 'message', message: toolCall('toolu_sdk') }, { kind: 'message', message: text('18°C and sunny in Paris.') })
+    const first = await suite.client.responses.create({ model, input: 'Weather in Paris?', tools: [weather], reasoning: { effort: 'low' } })
+    const call = first.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call')
+    expect(call).toMatchObject({ call_id: 'toolu_sdk', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' })
+    const second = await suite.client.responses.create({
+      model,
+      previous_response_id: first.id,
+      tools: [weather],
+      reasoning: { effort: 'low' },
+      input: [{ type: 'function_call_output', call_id: call?.call_id ?? '', output: JSON.stringify({ celsius: 18 }) }],
+    })
+    expect(second.output_text).toBe('18°C and sunny in Paris.')
+    expect(second.previous_response_id).toBe(first.id)
+    expect(suite.gw.mock.requests[1]?.body.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user'])
+  })
+
+  test('json_schema through text.format: the answer is the JSON text', async () => {
+    suite.gw.mock.reply({ kind: 'message', message: text('{"city":"Paris","celsius":18}') })
+    const response = await suite.client.responses.create({
+      model,
+      input: 'Weather as JSON',
+      text: {
+        format: {
+          type: 'json_schema',
+          name: 'weather',
+          strict: true,
+          schema: { type: 'object', properties: { city: { type: 'string' }, celsius: { type: 'number' } }, required: ['city', 'celsius'], additionalProperties: false },
+        },
+      },
+    })
+    expect(JSON.parse(response.output_text)).toEqual({ city: 'Paris', celsius: 18 })
+    expect(suite.gw.mock.requests[0]?.body.output_config?.format?.type).toBe('json_schema')
+    expect(response.text.format).toMatchObject({ type: 'json_schema', name: 'weather' })
+  })
+
+  test('an image as a data: URL and an https URL', async () => {
+    await suite.client.responses.create({
+      model,
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'What is in these?' },
+            { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' },
+            { type: 'input_image', image_url: 'https://example.com/cat.png', detail: 'auto' },
+          ],
+        },
+      ],
+    })
+    expect(suite.gw.mock.requests[0]?.body.messages[0]?.content).toEqual([
+      { type: 'text', text: 'What is in these?' },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } },
+    ])
+  })
+
+  test('reasoning with encrypted_content sent back (store:false): the signed thinking block goes upstream again', async () => {
+    suite.gw.mock.reply({ kind: 'message', message: toolCall('toolu_enc') }, { kind: 'message', message: text('Done.') })
+    const first = await suite.client.responses.create({
+      model,
+      store: false,
+      include: ['reasoning.encrypted_content'],
+      reasoning: { effort: 'low', summary: 'auto' },
+      tools: [weather],
+      input: 'Weather in Paris?',
+    })
+    const reasoning = first.output.find((item) => item.type === 'reasoning') as OpenAI.Responses.ResponseReasoningItem
+    expect(reasoning.summary).toEqual([{ type: 'summary_text', text: thinking.thinking }])
+    expect(reasoning.encrypted_content).toBeString()
+    const call = first.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall
+    await suite.client.responses.create({
+      model,
+      store: false,
+      reasoning: { effort: 'low' },
+      tools: [weather],
+      input: [{ role: 'user', content: 'Weather in Paris?' }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: '18' }] as OpenAI.Responses.ResponseInput,
+    })
+    expect(suite.gw.mock.requests[1]?.body.messages[1]?.content[0]).toEqual(thinking)
+    expect(suite.gw.mock.requests[1]?.body.thinking).toBeDefined()
+  })
+
+  test('retrieve, inputItems.list and delete', async () => {
+    const created = await suite.client.responses.create({ model, input: [{ role: 'user', content: 'first' }, { role: 'user', content: 'second' }] })
+    const retrieved = await suite.client.responses.retrieve(created.id)
+    expect(retrieved.id).toBe(created.id)
+    expect(retrieved.output_text).toBe(created.output_text)
+    const items: unknown[] = []
+    for await (const item of suite.client.responses.inputItems.list(created.id, { limit: 1, order: 'asc' })) items.push(item)
+    expect(items.map((item) => (item as { content: unknown }).content)).toEqual(['first', 'second'])
+    await suite.client.responses.delete(created.id)
+    const error = await suite.client.responses.retrieve(created.id).catch((e: unknown) => e)
+    expect(error).toMatchObject({ status: 404 })
+  })
+})
