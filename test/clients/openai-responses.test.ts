@@ -60,7 +60,7 @@ describe('the openai SDK client.responses', () => {
     })
     expect(JSON.parse(response.output_text)).toEqual({ city: 'Paris', celsius: 18 })
     expect(suite.gw.mock.requests[0]?.body.output_config?.format?.type).toBe('json_schema')
-    expect(response.text.format).toMatchObject({ type: 'json_schema', name: 'weather' })
+    expect(response.text?.format).toMatchObject({ type: 'json_schema', name: 'weather' })
   })
 
   test('an image as a data: URL and an https URL', async () => {
