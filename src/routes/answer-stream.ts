@@ -3,6 +3,7 @@ import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
+import type { EventStageOptions, UpstreamEventStage } from '../stream/upstream-event-stage.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { watchSilence } from '../upstream/silence-watch.ts'
 import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
@@ -81,10 +82,27 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
   }
 }
 
+/** What every protocol's stage takes from the opened upstream stream and the settings. */
+export const stageOptionsOf = (opened: OpenedStream, settings: StreamSettings): EventStageOptions => ({
+  heartbeatMs: settings.heartbeatMs,
+  idleTimeoutSeconds: settings.idleTimeoutSeconds,
+  abortUpstream: opened.reply.abort,
+  decoder: opened.decoder,
+  first: opened.first,
+  pending: opened.pending,
+})
+
+/**
+ * The rest of the upstream body into a stage. `preventAbort` keeps a failing upstream from
+ * erroring the stage, so the stage can still write its failure frames.
+ */
+export const pipeUpstream = (opened: OpenedStream, stage: UpstreamEventStage) => {
+  opened.body.pipeTo(stage.writable, { preventAbort: true }).catch(() => stage.abortWith(streamIncomplete()))
+}
+
 /**
  * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
- * body piped into the transform. `preventAbort` keeps a failing upstream from erroring the
- * transform, so the transform can still write the error chunk and `[DONE]`.
+ * body piped into the transform.
  */
 export const toChunkStream = ({
   opened,
@@ -111,15 +129,10 @@ export const toChunkStream = ({
     jsonTool: plan.jsonTool,
     terminal,
     includeUsage: plan.includeUsage,
-    heartbeatMs: settings.heartbeatMs,
-    idleTimeoutSeconds: settings.idleTimeoutSeconds,
-    abortUpstream: opened.reply.abort,
-    decoder: opened.decoder,
-    first: opened.first,
-    pending: opened.pending,
+    ...stageOptionsOf(opened, settings),
     onEnd,
   })
-  opened.body.pipeTo(mapper.writable, { preventAbort: true }).catch(() => mapper.abortWith(streamIncomplete()))
+  pipeUpstream(opened, mapper)
   return { mapper, frames: mapper.readable }
 }
 

@@ -5,33 +5,18 @@ import { JSON_TOOL_NAME } from '../../src/mapping/to-anthropic-response-format.t
 import { fromEncryptedReasoning } from '../../src/mapping/reasoning-payload.ts'
 import {
   type ClientTool,
-  type ResponsesOutputContext,
   toAddedItem,
   toResponseObject,
   toResponsesOutput,
 } from '../../src/mapping/to-responses-output.ts'
 import { toResponsesStatus } from '../../src/mapping/to-responses-status.ts'
 import { toResponsesUsage } from '../../src/mapping/to-responses-usage.ts'
-import { OutputItem, ResponseObject, type ResponseSkeleton } from '../../src/openai/responses-schema.ts'
+import { OutputItem, ResponseObject } from '../../src/openai/responses-schema.ts'
 import { anthropicMessage } from '../support/anthropic-message.ts'
+import { responsesContext, SKELETON } from '../support/responses.ts'
 import { fixtureJson } from '../support/fixtures.ts'
 
-/** Ids counted per prefix, so expectations can name them. */
-const contextWith = (overrides: Partial<ResponsesOutputContext> = {}): ResponsesOutputContext => {
-  const counts = new Map<string, number>()
-  return {
-    newId: (prefix) => {
-      const n = (counts.get(prefix) ?? 0) + 1
-      counts.set(prefix, n)
-      return `${prefix}_${n}`
-    },
-    includeEncryptedReasoning: false,
-    summary: false,
-    toolNames: new Map(),
-    jsonTool: undefined,
-    ...overrides,
-  }
-}
+const contextWith = responsesContext
 
 const isOutputItem = TypeCompiler.Compile(OutputItem)
 const isResponseObject = TypeCompiler.Compile(ResponseObject)
@@ -238,30 +223,13 @@ describe('items as announced', () => {
 })
 
 describe('response object', () => {
-  const skeleton: ResponseSkeleton = {
-    id: 'resp_1',
-    created_at: 1700000000,
-    model: 'gpt-5',
-    instructions: null,
-    max_output_tokens: null,
-    metadata: {},
-    parallel_tool_calls: true,
-    previous_response_id: null,
-    reasoning: null,
-    store: true,
-    temperature: null,
-    text: { format: { type: 'text' } },
-    tool_choice: 'auto',
-    tools: [],
-    top_p: null,
-    truncation: 'disabled',
-  }
+  const skeleton = SKELETON
 
   test('the skeleton plus the outcome, object "response", in the schema shape', () => {
     const message = fixtureJson<Message>('anthropic/tool-use.json')
     const { output, status, incomplete_details, usage } = toResponsesOutput(message, contextWith())
     const response = toResponseObject(skeleton, { status, incomplete_details, error: null, output, usage })
-    expect(response).toMatchObject({ id: 'resp_1', object: 'response', model: 'gpt-5', status: 'completed', error: null, output, usage })
+    expect(response).toMatchObject({ id: 'resp_test', object: 'response', model: 'gpt-5', status: 'completed', error: null, output, usage })
     expect(isResponseObject.Check(response)).toBe(true)
   })
 })

@@ -16,14 +16,13 @@ export const planFor = (overrides: Partial<AnthropicRequestPlan> = {}): Anthropi
   ...overrides,
 })
 
-/**
- * Bytes → the gateway's real stream pipeline (as the route composes it) → the client's text.
- * A number among the chunks is a pause of that many milliseconds.
- */
-export const runStream = async (
+export const TEST_STREAM_SETTINGS = { idleTimeoutSeconds: 5, heartbeatMs: 0, maxEventSize: 16 * 1024 * 1024 }
+
+/** Bytes as an upstream event stream, opened as the routes open it. A number among the chunks is a pause of that many milliseconds. */
+export const openTestStream = async (
   chunks: readonly (string | Uint8Array | number)[],
-  { plan = planFor(), heartbeatMs = 0, contentType = 'text/event-stream' } = {},
-): Promise<{ text: string; outcome: StreamOutcome | undefined }> => {
+  { heartbeatMs = 0, contentType = 'text/event-stream' } = {},
+) => {
   let i = 0
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -38,7 +37,18 @@ export const runStream = async (
   })
   const response = new Response(body, { headers: { 'content-type': contentType } })
   const reply = { response, attempts: 1, requestId: null, abort: () => body.cancel().catch(() => {}) }
-  const opened = await openUpstreamStream(reply, { idleTimeoutSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 })
+  return openUpstreamStream(reply, { ...TEST_STREAM_SETTINGS, heartbeatMs })
+}
+
+/**
+ * Bytes → the gateway's real stream pipeline (as the route composes it) → the client's text.
+ * A number among the chunks is a pause of that many milliseconds.
+ */
+export const runStream = async (
+  chunks: readonly (string | Uint8Array | number)[],
+  { plan = planFor(), heartbeatMs = 0, contentType = 'text/event-stream' } = {},
+): Promise<{ text: string; outcome: StreamOutcome | undefined }> => {
+  const opened = await openTestStream(chunks, { heartbeatMs, contentType })
   let outcome: StreamOutcome | undefined
   const { frames } = toChunkStream({
     opened,
@@ -47,7 +57,7 @@ export const runStream = async (
     created: 1700000000,
     choiceIndex: 0,
     terminal: true,
-    settings: { idleTimeoutSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 },
+    settings: { ...TEST_STREAM_SETTINGS, heartbeatMs },
     onEnd: (o) => {
       outcome = o
     },
