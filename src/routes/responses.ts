@@ -17,9 +17,10 @@ import type { ResponseStore } from '../store/response-store.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage } from './answer-json.ts'
-import type { StreamSettings } from './answer-stream.ts'
+import { openUpstreamStream, type StreamSettings } from './answer-stream.ts'
+import { toResponsesEventStream } from './answer-responses-stream.ts'
 import { toInputItemsPage } from './input-items-page.ts'
-import { noteReply, startHeaders } from './note-exchange.ts'
+import { JSON_HEADERS, noteReply, SSE_HEADERS, startHeaders } from './note-exchange.ts'
 import { fromStore, resolveResponsesInput } from './resolve-responses-input.ts'
 
 export type ResponsesDeps = {
@@ -37,7 +38,6 @@ export type ResponsesDeps = {
   newId?: (prefix: ResponseIdPrefix) => string
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' } as const
 
 /** Every stored-response route answers for the authenticated key's own responses only. */
 const ownerOf = (request: Request) => {
@@ -95,6 +95,31 @@ const answerJson = async (exchange: Exchange, skeleton: ReturnType<typeof toResp
   return json(response, headers)
 }
 
+const answerStream = async (exchange: Exchange, skeleton: ReturnType<typeof toResponseSkeleton>, newId: (prefix: ResponseIdPrefix) => string) => {
+  const { deps, plan, log, headers } = exchange
+  const opened = await openUpstreamStream(await exchange.send(exchange.signal), deps.stream)
+  log.deferred = true
+  const { stage, frames } = toResponsesEventStream({
+    opened,
+    skeleton,
+    context: outputContext(plan, newId),
+    settings: deps.stream,
+    beforeTerminal: plan.store ? storeResponse(exchange) : undefined,
+    onEnd: ({ response, error, unknownStopReason }) => {
+      deps.registry.delete(stage)
+      if (unknownStopReason) deps.log.warn({ msg: 'unknown stop_reason, answered as completed', stop_reason: unknownStopReason })
+      log.fields.prompt_tokens = response?.usage?.input_tokens
+      log.fields.completion_tokens = response?.usage?.output_tokens
+      log.fields.finish_reason = response?.status
+      if (error) log.noteError(error)
+      log.write(error?.code === 'client_closed' ? 499 : 200)
+    },
+  })
+  deps.registry.add(stage)
+  log.markFirstByte()
+  return new Response(frames, { headers: { ...SSE_HEADERS, ...headers } })
+}
+
 /**
  * POST /v1/responses (JSON, or SSE with stream:true); GET and DELETE /v1/responses/{id};
  * GET /v1/responses/{id}/input_items. Stored responses are the authenticated key's own: any other
@@ -127,7 +152,7 @@ export const responsesRoute = (deps: ResponsesDeps) => {
         }
         const exchange: Exchange = { deps, plan, request: body, input: withItemIds(resolved.items, newId), keyId, log, headers, send, signal: request.signal }
         const skeleton = toResponseSkeleton(body, plan, { id: newId('resp'), createdAt: Math.floor(deps.now()) })
-        return answerJson(exchange, skeleton, newId)
+        return plan.stream ? answerStream(exchange, skeleton, newId) : answerJson(exchange, skeleton, newId)
       },
       { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ResponsesRequest },
     )

@@ -109,6 +109,38 @@ describe('the openai SDK client.responses', () => {
     expect(suite.gw.mock.requests[1]?.body.thinking).toBeDefined()
   })
 
+  test('responses.stream() + finalResponse(): text deltas, a tool call, and the stored response at once', async () => {
+    suite.gw.mock.reply({ kind: 'message', message: toolCall('toolu_stream'), chunkSize: 3 }, { kind: 'message', message: text('Sunny.') })
+    const stream = suite.client.responses.stream({ model, input: 'Weather in Paris?', tools: [weather], reasoning: { effort: 'low', summary: 'auto' } })
+    const types: string[] = []
+    stream.on('event', (event) => types.push(event.type))
+    const final = await stream.finalResponse()
+    expect(types[0]).toBe('response.created')
+    expect(types.at(-1)).toBe('response.completed')
+    expect(types).toContain('response.function_call_arguments.delta')
+    expect(types).toContain('response.reasoning_summary_text.delta')
+    const call = final.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall
+    expect(call).toMatchObject({ call_id: 'toolu_stream', name: 'get_weather', arguments: '{"city":"Paris"}' })
+    expect(final.usage?.output_tokens).toBe(20)
+
+    // Stored before response.completed left: continuing at once finds it.
+    const next = suite.client.responses.stream({
+      model,
+      previous_response_id: final.id,
+      tools: [weather],
+      reasoning: { effort: 'low' },
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'sunny' }],
+    })
+    let streamed = ''
+    next.on('response.output_text.delta', (event) => {
+      streamed += event.delta
+    })
+    expect((await next.finalResponse()).output_text).toBe('Sunny.')
+    expect(streamed).toBe('Sunny.')
+    expect(suite.gw.mock.requests[1]?.body.messages[1]?.content[0]).toEqual(thinking)
+    expect((await suite.client.responses.retrieve(final.id)).status).toBe('completed')
+  })
+
   test('retrieve, inputItems.list and delete', async () => {
     const created = await suite.client.responses.create({ model, input: [{ role: 'user', content: 'first' }, { role: 'user', content: 'second' }] })
     const retrieved = await suite.client.responses.retrieve(created.id)

@@ -199,6 +199,49 @@ describe('POST /v1/responses (JSON)', () => {
   })
 })
 
+const events = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('event: '))
+    .map((frame) => JSON.parse(frame.slice(frame.indexOf('\ndata: ') + 7)))
+
+describe('POST /v1/responses (stream)', () => {
+  test('events from response.created to response.completed, numbered from 0; stored before the terminal event', async () => {
+    gateway.mock.reply({ kind: 'message', message: answer('Streamed hello.') })
+    const response = await create({ input: 'Hi', stream: true })
+    expect(response.headers.get('content-type')).toBe('text/event-stream')
+    const all = events(await response.text())
+    expect(all.map((event) => event.sequence_number)).toEqual(all.map((_, i) => i))
+    expect(all[0].type).toBe('response.created')
+    const terminal = all.at(-1)
+    expect(terminal.type).toBe('response.completed')
+    expect(terminal.response.output[0].content[0].text).toBe('Streamed hello.')
+    expect(await json(await get(`/v1/responses/${terminal.response.id}`))).toEqual(terminal.response)
+  })
+
+  test('an upstream error before the first event is an HTTP error; after it, response.failed with a code', async () => {
+    gateway.mock.reply({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'slow down' })
+    const early = await create({ input: 'Hi', stream: true })
+    expect(early.status).toBe(429)
+    expect((await json(early)).error.type).toBe('rate_limit_error')
+
+    gateway.mock.reply({
+      kind: 'events',
+      events: [
+        { type: 'message_start', message: { ...answer(''), content: [], stop_reason: null } },
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Part' } },
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      ],
+    })
+    const late = events(await (await create({ input: 'Hi', stream: true })).text())
+    const terminal = late.at(-1)
+    expect(terminal.type).toBe('response.failed')
+    expect(terminal.response.error.code).toBeString()
+    expect((await get(`/v1/responses/${terminal.response.id}`)).status).toBe(404)
+  })
+})
+
 describe('routes', () => {
   test('the routes need a key; POST on an id is a 405', async () => {
     expect((await fetch(`${gateway.url}/v1/responses`, { method: 'POST', body: '{}' })).status).toBe(401)
