@@ -32,7 +32,11 @@ export const ModelQuirkFields = t.Object(
     /** Highest `output_config.effort` the model takes, for `reasoning_effort: "xhigh"`. */
     topEffort: t.Union([t.Literal('max'), t.Literal('xhigh')]),
     maxOutputTokens: t.Optional(t.Integer({ minimum: 1 })),
-    /** The server web search tool (`web_search_20250305`): Responses `web_search` tools map to it. */
+    /**
+     * The server web search tool (`web_search_20250305`): Responses `web_search` tools map to it. F for
+     * 3.7 Sonnet and the 4.x models (web search tool docs); off for 3.5, whose first Sonnet lacks it. An
+     * organisation must enable it in its Console: MODEL_QUIRKS_JSON turns it off per model where not.
+     */
     webSearch: t.Boolean(),
   },
   { additionalProperties: false },

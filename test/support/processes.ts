@@ -1,8 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const started = new Set<ReturnType<typeof Bun.spawn>>()
+
+/** Each gateway's response store is a fresh SQLite file here, removed when the test process exits. */
+const STORE_DIR = mkdtempSync(join(tmpdir(), 'gateway-test-store-'))
+process.on('exit', () => rmSync(STORE_DIR, { recursive: true, force: true }))
+let stores = 0
+export const testStorePath = () => join(STORE_DIR, `responses-${++stores}.sqlite`)
 
 /** A port that was free a moment ago on 127.0.0.1 (for several workers that must share it). */
 export const freePort = async (): Promise<number> => {
@@ -21,12 +29,12 @@ export type Spawned = {
   exited: Promise<number>
 }
 
-/** Runs `bun <script>` from the repo with exactly this environment (plus PATH), recording its output. */
+/** Runs `bun <script>` from the repo with exactly this environment (plus PATH and a fresh response store), recording its output. */
 export const spawnBun = (script: string, env: Record<string, string>): Spawned => {
   let output = ''
   const proc = Bun.spawn([process.execPath, join(ROOT, script)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', RESPONSES_DB_PATH: testStorePath(), ...env },
     stdout: 'pipe',
     stderr: 'pipe',
   })

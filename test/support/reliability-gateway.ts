@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
 import { childPids, freePort, type Spawned, spawnBun } from './processes.ts'
-import { baseEnv, CLIENT_KEY, testStorePath, UPSTREAM_KEY } from './test-gateway.ts'
+import { baseEnv, CLIENT_KEY, UPSTREAM_KEY } from './test-gateway.ts'
 
 /** RSS (bytes) and open fds of one process, from /proc. */
 export const procStats = (pid: number): { rss: number; fds: number } => {
@@ -49,7 +49,6 @@ export const startChildGateway = async (upstreamUrl: string, env: Record<string,
     SSE_HEARTBEAT_SECONDS: '0',
     SHUTDOWN_GRACE_SECONDS: '1',
     LOG_LEVEL: 'warn',
-    RESPONSES_DB_PATH: testStorePath(),
     ...env,
     HOST: '127.0.0.1',
     PORT: String(port),

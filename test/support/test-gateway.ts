@@ -1,19 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../src/mock-upstream/mock-upstream.ts'
+import { testStorePath } from './processes.ts'
 
 export const CLIENT_KEY = 'sk-test-client-key-0001'
 export const UPSTREAM_KEY = 'sk-ant-test-upstream-key-0002'
-
-/** Each gateway's response store is a fresh SQLite file here, removed when the test process exits. */
-const STORE_DIR = mkdtempSync(join(tmpdir(), 'gateway-test-store-'))
-process.on('exit', () => rmSync(STORE_DIR, { recursive: true, force: true }))
-let stores = 0
-export const testStorePath = () => join(STORE_DIR, `responses-${++stores}.sqlite`)
 
 export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
   RESPONSES_DB_PATH: testStorePath(),
