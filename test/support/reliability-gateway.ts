@@ -3,7 +3,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
-import { childPids, freePort, type Spawned, spawnBun } from './processes.ts'
+import { childPids, freePort, removeStore, type Spawned, spawnBun } from './processes.ts'
 import { baseEnv, CLIENT_KEY, UPSTREAM_KEY } from './test-gateway.ts'
 
 /** RSS (bytes) and open fds of one process, from /proc. */
@@ -129,6 +129,7 @@ export const startInProcessGateway = async ({
       await app.stop(true)
       mock.stop()
       await store.close()
+      removeStore(config.responsesDbPath)
     },
   }
 }

@@ -2,7 +2,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../src/mock-upstream/mock-upstream.ts'
-import { testStorePath } from './processes.ts'
+import { removeStore, testStorePath } from './processes.ts'
 
 export const CLIENT_KEY = 'sk-test-client-key-0001'
 export const UPSTREAM_KEY = 'sk-ant-test-upstream-key-0002'
@@ -75,6 +75,7 @@ export const startGateway = async ({
       await app.stop(true)
       mock.stop()
       await store.close()
+      removeStore(config.responsesDbPath)
     },
   }
 }
