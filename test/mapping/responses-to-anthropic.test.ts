@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'bun:test'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { OpenAIError } from '../../src/errors/openai-error.ts'
@@ -41,6 +43,36 @@ const weather = {
   strict: true,
 }
 const thinking = { type: 'thinking' as const, thinking: 'Paris, so call the tool.', signature: 'sig-abc' }
+
+describe('requests real clients sent (test/fixtures/openai-responses)', () => {
+  const dir = join(import.meta.dir, '..', 'fixtures', 'openai-responses')
+  const files = readdirSync(dir).filter((file) => file.endsWith('.json') && !file.endsWith('.headers.json'))
+  const needsStore = (request: ResponsesRequest) =>
+    request.previous_response_id != null || (Array.isArray(request.input) && request.input.some((item) => item.type === 'item_reference'))
+
+  test.each(files)('%s validates, and maps to a request the API accepts where it needs no stored response', (file) => {
+    const request = fixtureJson<ResponsesRequest>(`openai-responses/${file}`)
+    expect([...Value.Errors(ResponsesRequest, request)].map((e) => `${e.path}: ${e.message}`)).toEqual([])
+    if (needsStore(request)) return
+    const plan = map(request as Record<string, unknown>)
+    expect(plan.body.messages.at(-1)?.role).toBe('user')
+  })
+
+  test("Codex's tool turn as sent: its reasoning payload brings back the signed block before the call", () => {
+    const plan = map(fixtureJson('openai-responses/codex-exec.responses-2-tool-output.json'))
+    const [assistant, results] = plan.body.messages.slice(-2)
+    expect(assistant?.content).toEqual([
+      { type: 'thinking', thinking: 'Use the weather tool.', signature: 'sig-capture' },
+      { type: 'tool_use', id: 'toolu_codex', name: 'exec_command', input: { cmd: 'echo codex-capture' } },
+    ])
+    expect(results?.content).toEqual([{ type: 'tool_result', tool_use_id: 'toolu_codex', content: expect.stringContaining('codex-capture') }])
+  })
+
+  test('the Agents SDK sends its reasoning item back by id alone: without the store it is dropped and reported', () => {
+    const plan = map(fixtureJson('openai-responses/agents-sdk.tools-2.json'))
+    expect(plan.adjustments.toArray()).toEqual(['reasoning:dropped'])
+  })
+})
 
 describe('input → system and turns', () => {
   test('a string input is one user turn; instructions lead the system blocks', () => {
