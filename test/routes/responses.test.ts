@@ -150,6 +150,20 @@ describe('POST /v1/responses (JSON)', () => {
     expect((await json(foreign)).error).toMatchObject({ code: 'item_not_found', param: 'input[0].id' })
   })
 
+  test('a reasoning item sent back by id alone (Agents SDK) gets its signed block from the store', async () => {
+    gateway.mock.reply({ kind: 'message', message: weatherCall }, { kind: 'message', message: answer('Done.') })
+    const first = await json(await create({ input: 'Weather in Paris?', tools: [weather], reasoning: { effort: 'low' } }))
+    const [reasoning, call] = first.output
+    const second = await create({
+      tools: [weather],
+      reasoning: { effort: 'low' },
+      input: [{ role: 'user', content: 'Weather in Paris?' }, { id: reasoning.id, type: 'reasoning', summary: [] }, call, { type: 'function_call_output', call_id: call.call_id, output: '18°C', status: 'completed' }],
+    })
+    expect(second.status).toBe(200)
+    expect(second.headers.get('x-gateway-adjustments')).toBeNull()
+    expect(gateway.mock.requests[1]?.body.messages[1]?.content[0]).toEqual(thinking)
+  })
+
   test('store:false keeps nothing; include gives the reasoning payload that round-trips without the store (Codex)', async () => {
     gateway.mock.reply({ kind: 'message', message: weatherCall }, { kind: 'message', message: answer('Done.') })
     const first = await json(await create({ input: 'Weather?', tools: [weather], store: false, include: ['reasoning.encrypted_content'], reasoning: { effort: 'low' } }))
