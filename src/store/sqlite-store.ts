@@ -109,14 +109,15 @@ export const createSqliteResponseStore = (path: string, { sweepEveryMs = SWEEP_E
     }
   }
 
+  const sweepBatch = db.transaction(
+    (cutoff: number) =>
+      statements.sweepResponses.run(cutoff, SWEEP_BATCH).changes + statements.sweepItems.run(cutoff, SWEEP_BATCH).changes,
+  ).immediate
   let sweepTimer: ReturnType<typeof setTimeout> | undefined
   const sweep = (): void => {
     let removed = 0
     try {
-      const cutoff = now()
-      removed = db.transaction(
-        () => statements.sweepResponses.run(cutoff, SWEEP_BATCH).changes + statements.sweepItems.run(cutoff, SWEEP_BATCH).changes,
-      ).immediate()
+      removed = sweepBatch(now())
     } catch {
       // Busy or failing: the next sweep tries again; reads already treat these rows as absent.
     }

@@ -53,10 +53,13 @@ export const describeResponseStoreContract = (backEnd: string, open: () => Respo
       await store.close()
     })
 
-    test('put, then get returns the whole record with its items in order', async () => {
+    test('put, then get returns the whole record with its items in order, or with none', async () => {
       const record = sampleRecord()
+      const itemless = sampleRecord({ items: [] })
       await store.put(record)
+      await store.put(itemless)
       expect(await store.get(record.id, KEY)).toEqual(record)
+      expect(await store.get(itemless.id, KEY)).toEqual(itemless)
     })
 
     test('an unknown id is absent: get, delete and findItem', async () => {
