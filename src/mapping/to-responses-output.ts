@@ -12,6 +12,7 @@ import type {
   ResponseUsage,
 } from '../openai/responses-schema.ts'
 import { toEncryptedReasoning } from './reasoning-payload.ts'
+import { REFUSAL_FALLBACK } from './to-openai-finish-reason.ts'
 import { type ResponsesStatus, toResponsesStatus } from './to-responses-status.ts'
 import { toResponsesUsage } from './to-responses-usage.ts'
 
@@ -110,6 +111,19 @@ export const toOutputItem = (block: ResponseBlock, type: OutputItemType, id: str
   }
 }
 
+/**
+ * A refusal ends the answer with one more message, whose refusal part says why (the upstream's
+ * explanation, or a fixed sentence), as chat completions' `message.refusal` does.
+ */
+export const toRefusalItem = (
+  { stop_reason, stop_details }: Pick<Message, 'stop_reason' | 'stop_details'>,
+  context: ResponsesOutputContext,
+): MessageItem | undefined => {
+  if (stop_reason !== 'refusal') return undefined
+  const refusal = stop_details?.explanation ?? REFUSAL_FALLBACK
+  return { type: 'message', id: context.newId('msg'), status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal }] }
+}
+
 /** The item as `response.output_item.added` announces it, before its content streams in. */
 export const toAddedItem = (block: ResponseBlock, type: OutputItemType, id: string, context: ResponsesOutputContext): OutputItem => {
   if (type === 'reasoning') return { type, id, summary: [] }
@@ -137,6 +151,8 @@ export const toResponsesOutput = (message: Message, context: ResponsesOutputCont
     const type = outputItemTypeOf(block, context)
     if (type) output.push(toOutputItem(block, type, context.newId(ITEM_ID_PREFIX[type]), context))
   }
+  const refusal = toRefusalItem(message, context)
+  if (refusal) output.push(refusal)
   return { output, ...toResponsesStatus(message.stop_reason), usage: toResponsesUsage(message.usage) }
 }
 

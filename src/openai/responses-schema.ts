@@ -13,12 +13,16 @@ export type ItemStatus = Static<typeof ItemStatus>
 export const OutputText = t.Object({ type: t.Literal('output_text'), text: t.String(), annotations: t.Array(t.Unknown()) })
 export type OutputText = Static<typeof OutputText>
 
+/** Why the model declined (Anthropic's `stop_details.explanation`), as chat completions' `message.refusal`. */
+export const RefusalPart = t.Object({ type: t.Literal('refusal'), refusal: t.String() })
+export type RefusalPart = Static<typeof RefusalPart>
+
 export const MessageItem = t.Object({
   type: t.Literal('message'),
   id: t.String(),
   status: ItemStatus,
   role: t.Literal('assistant'),
-  content: t.Array(OutputText),
+  content: t.Array(t.Union([OutputText, RefusalPart])),
 })
 export type MessageItem = Static<typeof MessageItem>
 
@@ -144,10 +148,12 @@ export const ResponseStreamEvent = t.Union([
   event('response.created', { response: ResponseObject }),
   event('response.in_progress', { response: ResponseObject }),
   event('response.output_item.added', { output_index: t.Integer({ minimum: 0 }), item: OutputItem }),
-  event('response.content_part.added', { ...inContent, part: OutputText }),
+  event('response.content_part.added', { ...inContent, part: t.Union([OutputText, RefusalPart]) }),
   event('response.output_text.delta', { ...inContent, delta: t.String(), ...noLogprobs }),
   event('response.output_text.done', { ...inContent, text: t.String(), ...noLogprobs }),
-  event('response.content_part.done', { ...inContent, part: OutputText }),
+  event('response.content_part.done', { ...inContent, part: t.Union([OutputText, RefusalPart]) }),
+  event('response.refusal.delta', { ...inContent, delta: t.String() }),
+  event('response.refusal.done', { ...inContent, refusal: t.String() }),
   event('response.function_call_arguments.delta', { ...inItem, delta: t.String() }),
   /** `name` beyond the SDK type (which ignores it): the event names its call on its own (responses-api.md §5). */
   event('response.function_call_arguments.done', { ...inItem, name: t.String(), arguments: t.String() }),

@@ -7,13 +7,16 @@ import {
   type ResponsesOutputContext,
   toAddedItem,
   toOutputItem,
+  toRefusalItem,
   toResponseObject,
 } from '../mapping/to-responses-output.ts'
 import { toResponsesStatus } from '../mapping/to-responses-status.ts'
 import { toResponsesUsage } from '../mapping/to-responses-usage.ts'
-import type { OutputItem, OutputItemType, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
+import type { OutputItem, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { mergeUsage } from './merge-usage.ts'
+import { completeBlock, type StreamedBlock } from './streamed-block.ts'
 import { createResponseFrames } from './response-frames.ts'
+import { itemDoneFrames, refusalFrames } from './response-item-frames.ts'
 import { type EventMapper, type EventStageOptions, type StageOutput, UpstreamEventStage } from './upstream-event-stage.ts'
 
 export type ResponsesStreamOutcome = {
@@ -37,39 +40,6 @@ export type AnthropicToResponsesOptions = EventStageOptions & {
    */
   beforeTerminal: ((response: ResponseObject, message: Message) => Promise<void>) | undefined
   onEnd: (outcome: ResponsesStreamOutcome) => void
-}
-
-/** An Anthropic block while it streams in. */
-type OpenBlock = {
-  start: ResponseBlock
-  /** What the block becomes for the client; undefined for blocks it never sees. */
-  type: OutputItemType | undefined
-  id: string
-  outputIndex: number
-  /** `"item_id":…,"output_index":…`, written once. */
-  at: string
-  /** The deltas so far (text, thinking or partial JSON) as the inside of one JSON string literal. */
-  body: string
-  signature: string
-  /** The head of the frame each delta of this block becomes; '' when its deltas are not streamed. */
-  deltaHead: string
-  /** False until a reasoning summary part is opened by the block's first text. */
-  announced: boolean
-}
-
-const decode = (body: string): string => (body === '' ? '' : JSON.parse(`"${body}"`))
-
-/** The block as the Message API would have answered it without streaming. */
-const completeBlock = ({ start, body, signature }: OpenBlock): ResponseBlock => {
-  switch (start.type) {
-    case 'text':
-      return { ...start, text: decode(body) }
-    case 'thinking':
-      return { ...start, thinking: decode(body), signature: start.signature + signature }
-    default:
-      // Tool calls (client and server) stream their input as JSON fragments; other blocks come whole.
-      return body === '' ? start : ({ ...start, input: JSON.parse(decode(body)) } as ResponseBlock)
-  }
 }
 
 /** The rejection of `beforeTerminal` as the error the client sees. */
@@ -100,7 +70,7 @@ export class AnthropicToResponsesStream extends UpstreamEventStage {
 const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput): EventMapper => {
   const { skeleton, context } = options
   const frames = createResponseFrames()
-  const blocks: (OpenBlock | undefined)[] = []
+  const blocks: (StreamedBlock | undefined)[] = []
   /** Items by output_index, set when each is done. */
   const items: OutputItem[] = []
   const content: ResponseBlock[] = []
@@ -129,7 +99,7 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
 
   const onBlockStart = (index: number, start: ResponseBlock) => {
     const type = outputItemTypeOf(start, context)
-    const block: OpenBlock = { start, type, id: '', outputIndex: -1, at: '', body: '', signature: '', deltaHead: '', announced: true }
+    const block: StreamedBlock = { start, type, id: '', outputIndex: -1, at: '', body: '', signature: '', deltaHead: '', announced: true }
     blocks[index] = block
     if (type === undefined) return
     block.id = context.newId(ITEM_ID_PREFIX[type])
@@ -151,37 +121,6 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
     else if (start.type === 'thinking' && start.thinking) onDelta(index, JSON.stringify(start.thinking))
   }
 
-  /** The done events of an item: the full text, arguments, input or summary, then the item itself. */
-  const itemDone = (block: OpenBlock, item: OutputItem) => {
-    const { at } = block
-    switch (item.type) {
-      case 'message': {
-        const part = item.content[0]
-        out.emit(frames.frame('response.output_text.done', `${at},"content_index":0,"logprobs":[],"text":${JSON.stringify(part?.text)}`))
-        out.emit(frames.frame('response.content_part.done', `${at},"content_index":0,"part":${JSON.stringify(part)}`))
-        break
-      }
-      case 'function_call':
-        out.emit(frames.frame('response.function_call_arguments.done', `${at},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(item.arguments)}`))
-        break
-      case 'custom_tool_call':
-        // Its input streams upstream as JSON around the string, so the string goes out whole here.
-        if (item.input !== '') out.emit(frames.frame('response.custom_tool_call_input.delta', `${at},"delta":${JSON.stringify(item.input)}`))
-        out.emit(frames.frame('response.custom_tool_call_input.done', `${at},"input":${JSON.stringify(item.input)}`))
-        break
-      case 'reasoning': {
-        const summary = item.summary[0]
-        if (!block.announced || summary === undefined) break
-        out.emit(frames.frame('response.reasoning_summary_text.done', `${at},"summary_index":0,"text":${JSON.stringify(summary.text)}`))
-        out.emit(frames.frame('response.reasoning_summary_part.done', `${at},"summary_index":0,"part":${JSON.stringify(summary)}`))
-        break
-      }
-      default:
-        break
-    }
-    out.emit(frames.frame('response.output_item.done', `"output_index":${block.outputIndex},"item":${JSON.stringify(item)}`))
-  }
-
   const onBlockStop = (index: number) => {
     const block = blocks[index]
     if (block === undefined) return
@@ -191,10 +130,17 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
     if (block.type === undefined) return
     const item = toOutputItem(complete, block.type, block.id, context)
     items[block.outputIndex] = item
-    itemDone(block, item)
+    out.emit(itemDoneFrames(frames, block, item))
   }
 
   const finish = () => {
+    // Blocks the upstream left open are closed as the API would have (a compatible upstream may skip the stops).
+    for (let index = 0; index < blocks.length; index++) if (blocks[index]) onBlockStop(index)
+    const refusal = toRefusalItem({ stop_reason: stopReason, stop_details: stopDetails }, context)
+    if (refusal) {
+      out.emit(refusalFrames(frames, itemCount, refusal))
+      items[itemCount++] = refusal
+    }
     const { status, incomplete_details, unknownStopReason } = toResponsesStatus(stopReason)
     const response = responseWith({ status, incomplete_details, error: null })
     const message: Message = {

@@ -8,6 +8,8 @@ const EVENT_TYPES: readonly ResponseStreamEventType[] = [
   'response.output_text.delta',
   'response.output_text.done',
   'response.content_part.done',
+  'response.refusal.delta',
+  'response.refusal.done',
   'response.function_call_arguments.delta',
   'response.function_call_arguments.done',
   'response.custom_tool_call_input.delta',

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Message, ResponseBlock } from '../../src/anthropic/response-schema.ts'
 import { JSON_TOOL_NAME } from '../../src/mapping/to-anthropic-response-format.ts'
+import { REFUSAL_FALLBACK } from '../../src/mapping/to-openai-finish-reason.ts'
 import { fromEncryptedReasoning } from '../../src/mapping/reasoning-payload.ts'
 import {
   type ClientTool,
@@ -197,7 +198,20 @@ describe('blocks → items', () => {
       status: 'incomplete',
       incomplete_details: { reason: 'max_output_tokens' },
     })
-    expect(only([], contextWith(), 'refusal')).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'content_filter' }, output: [] })
+    expect(only([], contextWith(), 'refusal')).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'content_filter' } })
+  })
+
+  test('a refusal ends the output with a message whose refusal part holds the explanation, or a fixed sentence', () => {
+    const refusal = (explanation?: string) =>
+      toResponsesOutput(
+        anthropicMessage({ id: 'm', content: [{ type: 'text', text: 'So' }], stop_reason: 'refusal', stop_details: explanation ? { explanation } : null }),
+        contextWith(),
+      ).output
+    expect(refusal('Not allowed.')).toEqual([
+      { type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'So', annotations: [] }] },
+      { type: 'message', id: 'msg_2', status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal: 'Not allowed.' }] },
+    ])
+    expect(refusal()[1]).toMatchObject({ content: [{ type: 'refusal', refusal: REFUSAL_FALLBACK }] })
   })
 })
 

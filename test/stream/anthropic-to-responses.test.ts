@@ -130,12 +130,29 @@ describe('recorded Anthropic streams → Responses events', () => {
     for (const item of reasoning) expect(fromEncryptedReasoning(item.encrypted_content)).toMatchObject({ type: 'redacted_thinking' })
   })
 
-  test('refusal: response.incomplete for content_filter', async () => {
+  test('refusal: response.incomplete for content_filter, the explanation in a refusal part', async () => {
     const { events } = await runResponsesStream([fixtureText('anthropic/refusal.sse')])
+    const explanation = (fixtureEvents('anthropic/refusal.sse').find((e) => e.type === 'message_delta')?.delta as { stop_details: { explanation: string } })
+      .stop_details.explanation
+    expect(events.find((e) => e.event === 'response.refusal.done')?.data.refusal).toBe(explanation)
     expect(events.at(-1)).toMatchObject({
       event: 'response.incomplete',
-      data: { response: { status: 'incomplete', incomplete_details: { reason: 'content_filter' }, output: [] } },
+      data: {
+        response: {
+          status: 'incomplete',
+          incomplete_details: { reason: 'content_filter' },
+          output: [{ type: 'message', id: 'msg_1', status: 'completed', content: [{ type: 'refusal', refusal: explanation }] }],
+        },
+      },
     })
+    expect((await sdkFinalResponse(events)).output).toMatchObject(events.at(-1)?.data.response.output)
+  })
+
+  test('blocks the upstream leaves open at message_stop are done before the terminal event', async () => {
+    const events = fixtureEvents('anthropic/tool-use.sse').filter((e) => e.type !== 'content_block_stop')
+    const { events: sent } = await runResponsesStream(events.map(sseFrame))
+    expect(expectWellFormed(sent).output.map((item: { type: string }) => item.type)).toEqual(['message', 'function_call'])
+    expect((await sdkFinalResponse(sent)).status).toBe('completed')
   })
 
   test('the openai SDK accumulates the stream to the terminal response', async () => {
