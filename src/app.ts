@@ -13,7 +13,7 @@ import { messagesRoute } from './routes/messages.ts'
 import { modelsRoute } from './routes/models.ts'
 import { responsesRoute } from './routes/responses.ts'
 import type { ResponseStore } from './store/response-store.ts'
-import { createSqliteResponseStore } from './store/sqlite-store.ts'
+import { createResponseStore } from './store/create-response-store.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
 import { createUpstreamClient } from './upstream/upstream-client.ts'
 
@@ -24,7 +24,7 @@ export type AppDeps = {
   fetch?: typeof fetch
   random?: () => number
   now?: () => number
-  /** Where /v1/responses keeps responses; default: the SQLite file at RESPONSES_DB_PATH. */
+  /** Where /v1/responses keeps responses; default: Redis with REDIS_URL, else the SQLite file at RESPONSES_DB_PATH. */
   store?: ResponseStore
 }
 
@@ -64,7 +64,7 @@ const corsPlugin = (origins: readonly string[]) => {
 }
 
 /** cors → request id and log → errors → auth → routes, in that order. */
-export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000, store = createSqliteResponseStore(config.responsesDbPath) }: AppDeps) => {
+export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000, store = createResponseStore(config) }: AppDeps) => {
   const registry = createStreamRegistry()
   const stream = {
     idleTimeoutSeconds: config.upstreamTimeoutSeconds,
