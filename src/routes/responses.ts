@@ -11,7 +11,7 @@ import { type ResponsesOutputContext, toResponseObject, toResponsesOutput } from
 import { type InputItemWithId, type StoredResponseData, toStoredResponse, withItemIds } from '../mapping/to-stored-response.ts'
 import { newResponseId, type ResponseIdPrefix } from '../openai/response-ids.ts'
 import { ResponsesRequest } from '../openai/responses-request-schema.ts'
-import type { ResponseObject } from '../openai/responses-schema.ts'
+import type { ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import type { Message } from '../anthropic/response-schema.ts'
 import type { ResponseStore } from '../store/response-store.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
@@ -38,7 +38,6 @@ export type ResponsesDeps = {
   newId?: (prefix: ResponseIdPrefix) => string
 }
 
-
 /** Every stored-response route answers for the authenticated key's own responses only. */
 const ownerOf = (request: Request) => {
   const { keyId } = getRequestContext(request)
@@ -56,7 +55,8 @@ const json = (body: unknown, headers: Record<string, string> = {}) =>
 type Exchange = {
   deps: ResponsesDeps
   plan: ResponsesRequestPlan
-  request: ResponsesRequest
+  skeleton: ResponseSkeleton
+  newId: (prefix: ResponseIdPrefix) => string
   input: InputItemWithId[]
   keyId: string
   log: RequestLog
@@ -65,7 +65,7 @@ type Exchange = {
   signal: AbortSignal
 }
 
-const outputContext = (plan: ResponsesRequestPlan, newId: (prefix: ResponseIdPrefix) => string): ResponsesOutputContext => ({
+const outputContext = ({ plan, newId }: Exchange): ResponsesOutputContext => ({
   newId,
   includeEncryptedReasoning: plan.includeEncryptedReasoning,
   summary: plan.summary,
@@ -81,10 +81,10 @@ const storeResponse = (exchange: Exchange) => (response: ResponseObject, message
     ),
   )
 
-const answerJson = async (exchange: Exchange, skeleton: ReturnType<typeof toResponseSkeleton>, newId: (prefix: ResponseIdPrefix) => string) => {
-  const { deps, plan, log, headers } = exchange
+const answerJson = async (exchange: Exchange) => {
+  const { deps, plan, log, headers, skeleton } = exchange
   const message = await readUpstreamMessage(await exchange.send(exchange.signal), deps.stream.idleTimeoutSeconds)
-  const { unknownStopReason, output, usage, status, incomplete_details } = toResponsesOutput(message, outputContext(plan, newId))
+  const { unknownStopReason, output, usage, status, incomplete_details } = toResponsesOutput(message, outputContext(exchange))
   if (unknownStopReason) deps.log.warn({ msg: 'unknown stop_reason, answered as completed', stop_reason: unknownStopReason })
   const response = toResponseObject(skeleton, { status, incomplete_details, error: null, output, usage })
   if (plan.store) await storeResponse(exchange)(response, message)
@@ -95,14 +95,14 @@ const answerJson = async (exchange: Exchange, skeleton: ReturnType<typeof toResp
   return json(response, headers)
 }
 
-const answerStream = async (exchange: Exchange, skeleton: ReturnType<typeof toResponseSkeleton>, newId: (prefix: ResponseIdPrefix) => string) => {
-  const { deps, plan, log, headers } = exchange
+const answerStream = async (exchange: Exchange) => {
+  const { deps, plan, log, headers, skeleton } = exchange
   const opened = await openUpstreamStream(await exchange.send(exchange.signal), deps.stream)
   log.deferred = true
   const { stage, frames } = toResponsesEventStream({
     opened,
     skeleton,
-    context: outputContext(plan, newId),
+    context: outputContext(exchange),
     settings: deps.stream,
     beforeTerminal: plan.store ? storeResponse(exchange) : undefined,
     onEnd: ({ response, error, unknownStopReason }) => {
@@ -150,9 +150,19 @@ export const responsesRoute = (deps: ResponsesDeps) => {
           noteReply(reply, log, headers)
           return reply
         }
-        const exchange: Exchange = { deps, plan, request: body, input: withItemIds(resolved.items, newId), keyId, log, headers, send, signal: request.signal }
-        const skeleton = toResponseSkeleton(body, plan, { id: newId('resp'), createdAt: Math.floor(deps.now()) })
-        return plan.stream ? answerStream(exchange, skeleton, newId) : answerJson(exchange, skeleton, newId)
+        const exchange: Exchange = {
+          deps,
+          plan,
+          skeleton: toResponseSkeleton(body, plan, { id: newId('resp'), createdAt: Math.floor(deps.now()) }),
+          newId,
+          input: withItemIds(resolved.items, newId),
+          keyId,
+          log,
+          headers,
+          send,
+          signal: request.signal,
+        }
+        return plan.stream ? answerStream(exchange) : answerJson(exchange)
       },
       { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ResponsesRequest },
     )
