@@ -10,6 +10,11 @@ import { toAnthropicToolId } from './tool-ids.ts'
 
 type ResultContent = Extract<ContentBlock, { type: 'text' | 'image' | 'document' }>
 
+/** `%PDF-` in base64: the Agents SDK sends a PDF's bare base64 as `file_data`, without a data: URL. */
+const BARE_PDF = 'JVBERi0'
+const withPdfDataUrl = <T extends { file_data?: string }>(part: T): T =>
+  part.file_data?.startsWith(BARE_PDF) ? { ...part, file_data: `data:application/pdf;base64,${part.file_data}` } : part
+
 /** One input part → at most one block; empty text becomes nothing (the API rejects it). */
 const toBlock = (part: InputPart, param: string, adjustments: Adjustments): ResultContent | undefined => {
   switch (part.type) {
@@ -29,7 +34,7 @@ const toBlock = (part: InputPart, param: string, adjustments: Adjustments): Resu
         if (!/^https?:\/\//.test(part.file_url)) throw invalidRequest('file_url must be an http(s) URL', `${param}.file_url`)
         return { type: 'document', source: { type: 'url', url: part.file_url }, ...(part.filename === undefined ? {} : { title: part.filename }) }
       }
-      return toDocument(part, param) as ResultContent
+      return toDocument(withPdfDataUrl(part), param) as ResultContent
     default: {
       const unreachable: never = part
       throw invalidRequest(`unknown content part ${JSON.stringify(unreachable)}`, param)

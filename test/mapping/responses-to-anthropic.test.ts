@@ -115,6 +115,12 @@ describe('input → system and turns', () => {
       [],
     ],
     [
+      'PDF as bare base64 file_data (Agents SDK shape)',
+      { role: 'user', content: [{ type: 'input_file', filename: 'a.pdf', file_data: 'JVBERi0xLjQK' }] },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'a.pdf' },
+      [],
+    ],
+    [
       'file_url',
       { role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/a.pdf' }] },
       { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } },
