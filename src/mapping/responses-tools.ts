@@ -135,6 +135,7 @@ export const toResponsesTools = (request: ResponsesRequest, quirks: ModelQuirks,
     return { toolNames }
   }
   const chosen = toToolChoice(request, definitions, toolNames, adjustments)
-  if (chosen.definitions.length === 0) return { toolNames, tool_choice: { type: 'none' } }
+  // allowed_tools that names none of the tools: nothing to offer (the API takes no tool_choice without tools).
+  if (chosen.definitions.length === 0) return { toolNames }
   return { tools: chosen.definitions, tool_choice: withParallelRule(chosen.choice, request.parallel_tool_calls), toolNames }
 }

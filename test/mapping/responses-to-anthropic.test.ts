@@ -333,6 +333,11 @@ describe('tools', () => {
     expect(body.tools).toHaveLength(count)
   })
 
+  test('allowed_tools that names none of the tools sends no tools', () => {
+    const { body } = map({ tools: [weather], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'other' }] }, input: 'go' })
+    expect([body.tools, body.tool_choice]).toEqual([undefined, undefined])
+  })
+
   test('parallel_tool_calls:false disables parallel use; tool_choice without tools is reported', () => {
     expect(map({ tools: [weather], parallel_tool_calls: false, input: 'go' }).body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true })
     expect(map({ tool_choice: 'required', parallel_tool_calls: true, input: 'go' }).adjustments.toArray()).toEqual(['tool_choice:ignored', 'parallel_tool_calls:ignored'])
