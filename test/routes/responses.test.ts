@@ -205,6 +205,14 @@ describe('POST /v1/responses (JSON)', () => {
     expect((await json(response)).error.param).toBe(param)
   })
 
+  test('web_search goes upstream as the server web search tool, which the mock accepts as the API does', async () => {
+    const response = await create({ input: 'news?', tools: [{ type: 'web_search', user_location: { type: 'approximate', country: 'GB' } }], tool_choice: { type: 'web_search_preview' } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-gateway-adjustments')).toBeNull()
+    expect(gateway.mock.requests[0]?.body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', user_location: { type: 'approximate', country: 'GB' } }])
+    expect(gateway.mock.requests[0]?.body.tool_choice).toEqual({ type: 'tool', name: 'web_search' })
+  })
+
   test('unknown fields and dropped tools are reported in x-gateway-adjustments', async () => {
     gateway.mock.reply({ kind: 'message', message: answer('ok') })
     const response = await create({ input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], future_field: true })
