@@ -68,6 +68,15 @@ export const ThinkingBlock = t.Object(
 )
 export const RedactedThinkingBlock = t.Object({ type: t.Literal('redacted_thinking'), data: t.String() }, strict)
 
+/**
+ * A server tool's call and result (web search) in an assistant turn: sent back as the API gave them,
+ * so a continued conversation keeps its searches. Loose: the API adds fields to these.
+ */
+export const ServerToolBlock = t.Object(
+  { type: t.Union([t.Literal('server_tool_use'), t.Literal('web_search_tool_result')]) },
+  { additionalProperties: true },
+)
+
 export const ContentBlock = t.Union([
   TextBlock,
   ImageBlock,
@@ -76,6 +85,7 @@ export const ContentBlock = t.Union([
   ToolResultBlock,
   ThinkingBlock,
   RedactedThinkingBlock,
+  ServerToolBlock,
 ])
 export type ContentBlock = Static<typeof ContentBlock>
 

@@ -27,6 +27,10 @@ const tallyBlock = (block: ContentBlock, tally: Tally) => {
       return
     case 'redacted_thinking':
       return
+    case 'server_tool_use':
+    case 'web_search_tool_result':
+      tally.chars += JSON.stringify(block).length
+      return
     default: {
       const unreachable: never = block
       return unreachable

@@ -213,6 +213,20 @@ describe('POST /v1/responses (JSON)', () => {
     expect(gateway.mock.requests[0]?.body.tool_choice).toEqual({ type: 'tool', name: 'web_search' })
   })
 
+  test('a continuation after a web search sends the search blocks back as the API gave them', async () => {
+    const search = [
+      { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'bun 2 release' } },
+      { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://bun.sh', title: 'Bun', encrypted_content: 'opaque', page_age: null }] },
+      { type: 'text', text: 'Bun 2 is out.' },
+    ]
+    gateway.mock.reply({ kind: 'message', message: anthropicMessage({ id: 'msg_search', content: search as never, stop_reason: 'end_turn' }) })
+    const first = await json(await create({ input: 'news?', tools: [{ type: 'web_search' }] }))
+    expect(first.output.map((item: { type: string }) => item.type)).toEqual(['web_search_call', 'message'])
+    const next = await create({ previous_response_id: first.id, input: 'more?', tools: [{ type: 'web_search' }] })
+    expect(next.status).toBe(200)
+    expect(gateway.mock.requests[1]?.body.messages[1]?.content).toEqual(search as never)
+  })
+
   test('unknown fields and dropped tools are reported in x-gateway-adjustments', async () => {
     gateway.mock.reply({ kind: 'message', message: answer('ok') })
     const response = await create({ input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], future_field: true })
