@@ -49,9 +49,12 @@ export const resolveResponsesInput = async (request: ResponsesRequest, store: Re
   }
   const input = request.input ?? []
   const sent: InputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }] : input
+  const storedOnes = (item: InputItem) => isReference(item) || isBareReasoning(item)
+  // Most requests (Codex's every one) name no stored item: no store call, no promise per item.
+  if (!sent.some(storedOnes)) return { items: sent as ResolvedInputItem[], history }
   const items = await Promise.all(
     sent.map(async (item, i): Promise<ResolvedInputItem> => {
-      if (!isReference(item) && !isBareReasoning(item)) return item as ResolvedInputItem
+      if (!storedOnes(item)) return item as ResolvedInputItem
       const id = (item as { id: string }).id
       const stored = (await fromStore(store.findItem(id, keyId))) as ResolvedInputItem | undefined
       if (stored) return stored
