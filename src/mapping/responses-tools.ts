@@ -29,23 +29,23 @@ const HOSTED_TOOLS: ReadonlySet<string> = new Set([
 const WEB_SEARCH_TYPES: ReadonlySet<string> = new Set(['web_search', 'web_search_2025_08_26', 'web_search_preview', 'web_search_preview_2025_03_11'])
 const WEB_SEARCH_NAME = 'web_search'
 
+/** Never mutated: every custom tool of every request shares it. */
+const CUSTOM_INPUT_SCHEMA: Readonly<Record<string, unknown>> = Object.freeze({
+  type: 'object',
+  properties: { input: { type: 'string', description: 'The raw input of this tool, as plain text (not JSON).' } },
+  required: ['input'],
+  additionalProperties: false,
+})
+
 /** A freeform tool takes one string; the model writes it as the `input` property. */
 const toCustomDefinition = (tool: CustomTool, name: string, adjustments: Adjustments): AnthropicTool => {
   const parts = tool.description ? [tool.description] : []
   const { format } = tool
   if (format?.type === 'grammar' && format.definition) {
-    parts.push(`The input must follow this ${format.syntax ?? ''} grammar:\n${format.definition}`.replace('  ', ' '))
+    parts.push(`The input must follow this ${format.syntax ? `${format.syntax} ` : ''}grammar:\n${format.definition}`)
     adjustments.add('tools.custom.format', 'converted')
   }
-  const definition: AnthropicTool = {
-    name,
-    input_schema: {
-      type: 'object',
-      properties: { input: { type: 'string', description: 'The raw input of this tool, as plain text (not JSON).' } },
-      required: ['input'],
-      additionalProperties: false,
-    },
-  }
+  const definition: AnthropicTool = { name, input_schema: CUSTOM_INPUT_SCHEMA }
   if (parts.length > 0) definition.description = parts.join('\n\n')
   return definition
 }
