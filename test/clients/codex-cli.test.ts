@@ -43,9 +43,9 @@ afterAll(async () => {
 beforeEach(() => gw.mock.reset())
 
 /** `codex exec <prompt>`, killed by PID if it outlives RUN_LIMIT_MS. */
-const codexExec = async (prompt: string) => {
+const codexExec = async (prompt: string, options: string[] = []) => {
   const home = join(root, 'home')
-  const proc = Bun.spawn([CODEX, 'exec', '--skip-git-repo-check', '--sandbox', 'danger-full-access', prompt], {
+  const proc = Bun.spawn([CODEX, 'exec', '--skip-git-repo-check', '--sandbox', 'danger-full-access', ...options, prompt], {
     cwd: join(root, 'work'),
     env: { PATH: process.env.PATH ?? '', HOME: home, CODEX_HOME: join(home, '.codex'), GATEWAY_API_KEY: CLIENT_KEY },
     stdin: 'ignore',
@@ -74,21 +74,29 @@ describe('codex exec through the gateway', () => {
   )
 
   test(
-    'runs a shell tool call and answers from its output',
+    'runs a shell tool call and answers from its output; its reasoning comes back signed through encrypted_content',
     async () => {
       const marker = `codex-marker-${process.pid}`
+      const thinking = { type: 'thinking' as const, thinking: 'Run the command.', signature: 'sig-codex' }
       gw.mock.reply({
         kind: 'message',
-        message: anthropicMessage({ id: 'msg_codex_call', content: [{ type: 'tool_use', id: 'toolu_codex_exec', name: 'exec_command', input: { cmd: `echo ${marker}` } }], stop_reason: 'tool_use' }),
+        message: anthropicMessage({
+          id: 'msg_codex_call',
+          content: [thinking, { type: 'tool_use', id: 'toolu_codex_exec', name: 'exec_command', input: { cmd: `echo ${marker}` } }],
+          stop_reason: 'tool_use',
+        }),
       })
       // Then the mock's echo, which quotes the tool result it receives.
-      const run = await codexExec('print the marker')
+      const run = await codexExec('print the marker', ['-c', 'model_reasoning_effort="low"'])
       expect(run.code, run.stderr).toBe(0)
       expect(run.stdout).toContain(marker)
       expect(gw.mock.requests).toHaveLength(2)
       const result = gw.mock.requests[1]?.body.messages.at(-1)?.content[0]
       expect(result).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_codex_exec' })
       expect(JSON.stringify(result)).toContain(marker)
+      const second = gw.mock.requests[1]?.body
+      expect(second?.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
+      expect(second?.messages.at(-2)?.content[0]).toEqual(thinking)
     },
     RUN_LIMIT_MS + 5000,
   )
