@@ -141,6 +141,48 @@ describe('the openai SDK client.responses', () => {
     expect((await suite.client.responses.retrieve(final.id)).status).toBe('completed')
   })
 
+  test('namespace and custom tools (as Codex declares them): calls come back under the client names and round-trip', async () => {
+    const tools = [
+      { type: 'namespace', name: 'files', description: 'File tools', tools: [{ type: 'function', name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } } } }] },
+      { type: 'custom', name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' } },
+    ] as unknown as OpenAI.Responses.Tool[]
+    suite.gw.mock.reply(
+      {
+        kind: 'message',
+        message: anthropicMessage({
+          id: 'msg_ns',
+          content: [
+            { type: 'tool_use', id: 'toolu_read', name: 'files__read_file', input: { path: 'a.txt' } },
+            { type: 'tool_use', id: 'toolu_patch', name: 'apply_patch', input: { input: '*** Begin Patch\n*** End Patch' } },
+          ],
+          stop_reason: 'tool_use',
+        }),
+        chunkSize: 4,
+      },
+      { kind: 'message', message: text('Patched.') },
+    )
+    const first = await suite.client.responses.stream({ model, store: false, tools, input: 'Fix a.txt' }).finalResponse()
+    const [read, patch] = first.output as unknown as Record<string, unknown>[]
+    expect(read).toMatchObject({ type: 'function_call', name: 'read_file', namespace: 'files', call_id: 'toolu_read', arguments: '{"path":"a.txt"}' })
+    expect(patch).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', call_id: 'toolu_patch', input: '*** Begin Patch\n*** End Patch' })
+    const second = await suite.client.responses.create({
+      model,
+      store: false,
+      tools,
+      input: [
+        { role: 'user', content: 'Fix a.txt' },
+        ...first.output,
+        { type: 'function_call_output', call_id: 'toolu_read', output: 'hello' },
+        { type: 'custom_tool_call_output', call_id: 'toolu_patch', output: 'Done!' },
+      ] as OpenAI.Responses.ResponseInput,
+    })
+    expect(second.output_text).toBe('Patched.')
+    expect(suite.gw.mock.requests[1]?.body.messages[1]?.content).toEqual([
+      { type: 'tool_use', id: 'toolu_read', name: 'files__read_file', input: { path: 'a.txt' } },
+      { type: 'tool_use', id: 'toolu_patch', name: 'apply_patch', input: { input: '*** Begin Patch\n*** End Patch' } },
+    ])
+  })
+
   test('retrieve, inputItems.list and delete', async () => {
     const created = await suite.client.responses.create({ model, input: [{ role: 'user', content: 'first' }, { role: 'user', content: 'second' }] })
     const retrieved = await suite.client.responses.retrieve(created.id)
