@@ -11,6 +11,9 @@ import { chatCompletionsRoute } from './routes/chat-completions.ts'
 import { healthRoute, type Lifecycle } from './routes/health.ts'
 import { messagesRoute } from './routes/messages.ts'
 import { modelsRoute } from './routes/models.ts'
+import { responsesRoute } from './routes/responses.ts'
+import type { ResponseStore } from './store/response-store.ts'
+import { createResponseStore } from './store/create-response-store.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
 import { createUpstreamClient } from './upstream/upstream-client.ts'
 
@@ -21,6 +24,8 @@ export type AppDeps = {
   fetch?: typeof fetch
   random?: () => number
   now?: () => number
+  /** Where /v1/responses keeps responses; default: Redis with REDIS_URL, else the SQLite file at RESPONSES_DB_PATH. */
+  store?: ResponseStore
 }
 
 /** One pending upstream SSE event may hold at most this much (a 1 MiB delta must pass). */
@@ -29,6 +34,8 @@ const MAX_UPSTREAM_EVENT_SIZE = 16 * 1024 * 1024
 const ROUTES: RouteTable = new Map([
   ['/health', ['GET']],
   ['/v1/chat/completions', ['POST']],
+  ['/v1/responses', ['POST']],
+  ['/v1/responses/*', ['GET', 'DELETE']],
   ['/v1/messages', ['POST']],
   ['/v1/messages/count_tokens', ['POST']],
   ['/v1/models', ['GET']],
@@ -51,7 +58,7 @@ const corsPlugin = (origins: readonly string[]) => {
   return cors({
     origin: allowed.has('*') ? '*' : (request) => allowed.has(request.headers.get('origin') ?? ''),
     credentials: false,
-    methods: ['GET', 'POST', 'OPTIONS'],
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'anthropic-version', 'anthropic-beta'],
     exposeHeaders: EXPOSED_HEADERS,
     maxAge: 600,
@@ -60,8 +67,14 @@ const corsPlugin = (origins: readonly string[]) => {
 }
 
 /** cors → request id and log → errors → auth → routes, in that order. */
-export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000 }: AppDeps) => {
+export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000, store = createResponseStore(config) }: AppDeps) => {
   const registry = createStreamRegistry()
+  const stream = {
+    idleTimeoutSeconds: config.upstreamTimeoutSeconds,
+    clientIdleSeconds: config.clientIdleTimeoutSeconds,
+    heartbeatMs: config.sseHeartbeatSeconds * 1000,
+    maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
+  }
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
   const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
@@ -76,13 +89,21 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
       chatCompletionsRoute({
         mapping: config,
         upstream,
-        stream: {
-          idleTimeoutSeconds: config.upstreamTimeoutSeconds,
-          clientIdleSeconds: config.clientIdleTimeoutSeconds,
-          heartbeatMs: config.sseHeartbeatSeconds * 1000,
-          maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
-        },
+        stream,
         registry,
+        maxBodyBytes: config.maxBodyBytes,
+        log,
+        now,
+      }),
+    )
+    .use(
+      responsesRoute({
+        mapping: config,
+        upstream,
+        stream,
+        registry,
+        store,
+        ttlSeconds: config.responsesTtlDays * 86_400,
         maxBodyBytes: config.maxBodyBytes,
         log,
         now,
@@ -100,5 +121,5 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
       }),
     )
     .use(modelsRoute(config, Math.floor(now())))
-  return { app, registry, lifecycle, metrics }
+  return { app, registry, lifecycle, metrics, store }
 }

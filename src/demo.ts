@@ -30,6 +30,7 @@ const healthy = async () => {
 }
 const body = (stream: boolean) =>
   JSON.stringify({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hello!' }], ...(stream ? { stream: true } : {}) })
+const responsesBody = JSON.stringify({ model: 'claude-sonnet-4-6', input: 'Hello!' })
 process.stdout.write(
   (await healthy())
     ? `
@@ -38,6 +39,8 @@ Demo gateway on ${base} (mock upstream on ${mock.url}, client key ${DEMO_KEY}). 
   curl ${base}/v1/chat/completions -H 'Authorization: Bearer ${DEMO_KEY}' -H 'Content-Type: application/json' -d '${body(false)}'
 
   curl -N ${base}/v1/chat/completions -H 'Authorization: Bearer ${DEMO_KEY}' -H 'Content-Type: application/json' -d '${body(true)}'
+
+  curl ${base}/v1/responses -H 'Authorization: Bearer ${DEMO_KEY}' -H 'Content-Type: application/json' -d '${responsesBody}'
 
 Ctrl-C stops it.
 `

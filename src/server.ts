@@ -11,7 +11,7 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  */
 const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
 const log = createLogger(config.logLevel)
-const { app, registry, lifecycle, metrics } = createApp({ config, log })
+const { app, registry, lifecycle, metrics, store } = createApp({ config, log })
 
 try {
   app.listen({
@@ -50,6 +50,7 @@ const drain = async (signal: string) => {
   await Promise.race([stopped, registry.settled(graceMs).then(() => stopped), Bun.sleep(graceMs)])
   registry.abortAll(shuttingDown())
   await Promise.race([stopped, Bun.sleep(1000)])
+  await store.close()
   log.info({ msg: 'stopped', pid: process.pid })
   process.exit(0)
 }

@@ -68,6 +68,15 @@ export const ThinkingBlock = t.Object(
 )
 export const RedactedThinkingBlock = t.Object({ type: t.Literal('redacted_thinking'), data: t.String() }, strict)
 
+/**
+ * A server tool's call and result (web search) in an assistant turn: sent back as the API gave them,
+ * so a continued conversation keeps its searches. Loose: the API adds fields to these.
+ */
+export const ServerToolBlock = t.Object(
+  { type: t.Union([t.Literal('server_tool_use'), t.Literal('web_search_tool_result')]) },
+  { additionalProperties: true },
+)
+
 export const ContentBlock = t.Union([
   TextBlock,
   ImageBlock,
@@ -76,6 +85,7 @@ export const ContentBlock = t.Union([
   ToolResultBlock,
   ThinkingBlock,
   RedactedThinkingBlock,
+  ServerToolBlock,
 ])
 export type ContentBlock = Static<typeof ContentBlock>
 
@@ -98,6 +108,34 @@ export const ToolDefinition = t.Object(
   strict,
 )
 export type ToolDefinition = Static<typeof ToolDefinition>
+
+/** The API's server-side web search (it runs the searches; results come back as content blocks). */
+export const WebSearchServerTool = t.Object(
+  {
+    type: t.Literal('web_search_20250305'),
+    name: t.Literal('web_search'),
+    /** Results only from `allowed_domains` (@anthropic-ai/sdk WebSearchTool20250305). */
+    strict: t.Optional(t.Boolean()),
+    allowed_domains: t.Optional(t.Array(t.String())),
+    user_location: t.Optional(
+      t.Object(
+        {
+          type: t.Literal('approximate'),
+          city: t.Optional(t.String()),
+          country: t.Optional(t.String()),
+          region: t.Optional(t.String()),
+          timezone: t.Optional(t.String()),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+)
+export type WebSearchServerTool = Static<typeof WebSearchServerTool>
+
+export const AnthropicTool = t.Union([ToolDefinition, WebSearchServerTool])
+export type AnthropicTool = Static<typeof AnthropicTool>
 
 export const ToolChoiceParam = t.Union([
   t.Object({ type: t.Literal('auto'), disable_parallel_tool_use: t.Optional(t.Boolean()) }, strict),
@@ -143,7 +181,7 @@ export const MessagesRequest = t.Object(
     stop_sequences: t.Optional(t.Array(t.String())),
     stream: t.Optional(t.Boolean()),
     metadata: t.Optional(t.Object({ user_id: t.Optional(t.String({ maxLength: 256 })) }, strict)),
-    tools: t.Optional(t.Array(ToolDefinition)),
+    tools: t.Optional(t.Array(AnthropicTool)),
     tool_choice: t.Optional(ToolChoiceParam),
     thinking: t.Optional(ThinkingParam),
     output_config: t.Optional(OutputConfig),

@@ -1,4 +1,4 @@
-import type { ContentBlock, ToolDefinition } from '../anthropic/request-schema.ts'
+import type { AnthropicTool, ContentBlock } from '../anthropic/request-schema.ts'
 import type { Turn } from './to-anthropic-turns.ts'
 
 export type EstimateSettings = { charsPerToken: number; imageTokens: number }
@@ -27,6 +27,10 @@ const tallyBlock = (block: ContentBlock, tally: Tally) => {
       return
     case 'redacted_thinking':
       return
+    case 'server_tool_use':
+    case 'web_search_tool_result':
+      tally.chars += JSON.stringify(block).length
+      return
     default: {
       const unreachable: never = block
       return unreachable
@@ -36,14 +40,15 @@ const tallyBlock = (block: ContentBlock, tally: Tally) => {
 
 /** The old proxy's estimate: ceil(characters ÷ chars-per-token) + images × tokens-per-image. */
 export const estimatePromptTokens = (
-  { system, turns, tools }: { system: readonly string[]; turns: readonly Turn[]; tools: readonly ToolDefinition[] },
+  { system, turns, tools }: { system: readonly string[]; turns: readonly Turn[]; tools: readonly AnthropicTool[] },
   settings: EstimateSettings,
 ): number => {
   const tally: Tally = { chars: 0, images: 0 }
   for (const text of system) tally.chars += text.length
   for (const turn of turns) for (const block of turn.content) tallyBlock(block, tally)
   for (const tool of tools) {
-    tally.chars += tool.name.length + (tool.description?.length ?? 0) + JSON.stringify(tool.input_schema).length
+    // A server tool (web search) has a name and no schema; a tool without a name is a 400 (the caller catches it).
+    tally.chars += tool.name.length + ('input_schema' in tool ? (tool.description?.length ?? 0) + JSON.stringify(tool.input_schema).length : 0)
   }
   return Math.ceil(tally.chars / settings.charsPerToken) + tally.images * settings.imageTokens
 }

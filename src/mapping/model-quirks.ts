@@ -32,6 +32,12 @@ export const ModelQuirkFields = t.Object(
     /** Highest `output_config.effort` the model takes, for `reasoning_effort: "xhigh"`. */
     topEffort: t.Union([t.Literal('max'), t.Literal('xhigh')]),
     maxOutputTokens: t.Optional(t.Integer({ minimum: 1 })),
+    /**
+     * The server web search tool (`web_search_20250305`): Responses `web_search` tools map to it. F for
+     * 3.7 Sonnet and the 4.x models (web search tool docs); off for 3.5, whose first Sonnet lacks it. An
+     * organisation must enable it in its Console: MODEL_QUIRKS_JSON turns it off per model where not.
+     */
+    webSearch: t.Boolean(),
   },
   { additionalProperties: false },
 )
@@ -40,12 +46,12 @@ export type ModelQuirks = Static<typeof ModelQuirkFields> & { readonly prefix: s
 export const ModelQuirksOverride = t.Partial(ModelQuirkFields, { additionalProperties: false })
 export type ModelQuirksOverride = Static<typeof ModelQuirksOverride>
 
-const legacy = { thinking: 'none', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
-const claude37 = { thinking: 'budget', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
-const claude4 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: false, topEffort: 'max' } as const
-const claude45 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: true, topEffort: 'max' } as const
-const claude46 = { thinking: 'adaptive', sampling: 'one', prefill: false, nativeStructuredOutput: true, topEffort: 'max' } as const
-const claude47 = { thinking: 'adaptive_only', sampling: 'none', prefill: false, nativeStructuredOutput: true, topEffort: 'xhigh' } as const
+const legacy = { thinking: 'none', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: false } as const
+const claude37 = { thinking: 'budget', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: true } as const
+const claude4 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: true } as const
+const claude45 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: true, topEffort: 'max', webSearch: true } as const
+const claude46 = { thinking: 'adaptive', sampling: 'one', prefill: false, nativeStructuredOutput: true, topEffort: 'max', webSearch: true } as const
+const claude47 = { thinking: 'adaptive_only', sampling: 'none', prefill: false, nativeStructuredOutput: true, topEffort: 'xhigh', webSearch: true } as const
 
 export const MODEL_QUIRKS: readonly ModelQuirks[] = [
   { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096 }, // A
@@ -71,8 +77,11 @@ export const MODEL_QUIRKS: readonly ModelQuirks[] = [
   { prefix: 'claude-haiku-5', ...claude47, maxOutputTokens: 128_000 }, // A
 ]
 
-/** Any other model: the request passes as sent, within MAX_TOKENS_HARD_LIMIT. */
-export const DEFAULT_QUIRKS: ModelQuirks = { prefix: '', ...claude37 }
+/**
+ * Any other model: the request passes as sent, within MAX_TOKENS_HARD_LIMIT. No server web search:
+ * an unknown id may be another vendor's model behind an Anthropic-compatible upstream.
+ */
+export const DEFAULT_QUIRKS: ModelQuirks = { prefix: '', ...claude37, webSearch: false }
 
 /** The first row whose prefix the (aliased) id starts with, then the operator's override for that exact id. */
 export const findModelQuirks = (modelId: string, overrides?: ReadonlyMap<string, ModelQuirksOverride>): ModelQuirks => {

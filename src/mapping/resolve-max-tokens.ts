@@ -1,4 +1,4 @@
-import type { ToolDefinition } from '../anthropic/request-schema.ts'
+import type { AnthropicTool } from '../anthropic/request-schema.ts'
 import type { Config } from '../config/env-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import type { Adjustments } from './adjustments.ts'
@@ -23,10 +23,12 @@ export type MaxTokensInput = {
   maxOutputTokens: number | undefined
   maxCompletionTokens?: number | null
   maxTokens: number | null | undefined
+  /** The client's name for the limit, in the clamp report (default: the Chat Completions field used). */
+  field?: string
   /** Budget thinking tokens, added on top so thinking never eats the visible answer. */
   thinkingBudget: number
   /** Read only when the dynamic rule applies, since estimating walks the whole prompt. */
-  prompt: () => { system: readonly string[]; turns: readonly Turn[]; tools: readonly ToolDefinition[] }
+  prompt: () => { system: readonly string[]; turns: readonly Turn[]; tools: readonly AnthropicTool[] }
 }
 
 /**
@@ -36,7 +38,7 @@ export type MaxTokensInput = {
 export const resolveMaxTokens = (input: MaxTokensInput, options: MaxTokensOptions, adjustments: Adjustments): number => {
   const requested = input.maxCompletionTokens ?? input.maxTokens ?? options.defaultMaxTokens
   let maxTokens = requested + input.thinkingBudget
-  const field = input.maxCompletionTokens != null ? 'max_completion_tokens' : 'max_tokens'
+  const field = input.field ?? (input.maxCompletionTokens != null ? 'max_completion_tokens' : 'max_tokens')
   const clampTo = (ceiling: number | undefined) => {
     if (ceiling === undefined || maxTokens <= ceiling) return
     maxTokens = ceiling

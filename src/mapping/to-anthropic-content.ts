@@ -18,7 +18,7 @@ const parseDataUrl = (url: string): ParsedDataUrl | undefined => {
 const isHttpUrl = (url: string) => url.startsWith('https://') || url.startsWith('http://')
 
 /** The gateway never fetches a URL (no SSRF): http(s) URLs go upstream as `url` sources. */
-const toImageOrDocument = (url: string, param: string): ContentBlock => {
+export const toImageOrDocument = (url: string, param: string): ContentBlock => {
   if (isHttpUrl(url)) return { type: 'image', source: { type: 'url', url } }
   const parsed = parseDataUrl(url)
   if (parsed && IMAGE_TYPES.has(parsed.mediaType)) {
@@ -35,9 +35,12 @@ const toImageOrDocument = (url: string, param: string): ContentBlock => {
   )
 }
 
-const toDocument = (file: Extract<ContentPart, { type: 'file' }>['file'], param: string): ContentBlock => {
+/** A file part (Chat Completions `file`, Responses `input_file`) → a document block. */
+export type FileSource = { file_data?: string; file_id?: string | null; filename?: string }
+
+export const toDocument = (file: FileSource, param: string): ContentBlock => {
   const title = file.filename === undefined ? {} : { title: file.filename }
-  if (file.file_id !== undefined && file.file_data === undefined) {
+  if (file.file_id != null && file.file_data === undefined) {
     throw unsupported("file_id refers to OpenAI's file store, which the upstream cannot read; send file_data", `${param}.file_id`)
   }
   const data = file.file_data ?? ''
@@ -51,6 +54,11 @@ const toDocument = (file: Extract<ContentPart, { type: 'file' }>['file'], param:
     return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: text }, ...title }
   }
   throw invalidRequest('file_data must be a base64 data: URL of a PDF or text/plain file, or an http(s) URL', `${param}.file_data`)
+}
+
+/** An image's `detail` has no upstream equivalent; `auto` is what the upstream does anyway. */
+export const reportDetail = (detail: string | undefined, field: string, adjustments: Adjustments) => {
+  if (detail !== undefined && detail !== 'auto') adjustments.add(field, 'ignored')
 }
 
 /** One OpenAI content part → at most one block; empty text becomes nothing (the API rejects it). */
@@ -67,9 +75,7 @@ const toBlock = (part: ContentPart, param: string, adjustments: Adjustments): Co
     case 'refusal':
       return part.refusal === '' ? undefined : { type: 'text', text: part.refusal }
     case 'image_url':
-      if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto') {
-        adjustments.add('image_url.detail', 'ignored')
-      }
+      reportDetail(part.image_url.detail, 'image_url.detail', adjustments)
       return toImageOrDocument(part.image_url.url, `${param}.image_url`)
     case 'file':
       return toDocument(part.file, `${param}.file`)

@@ -1,17 +1,14 @@
-import { createHash } from 'node:crypto'
-import type { MessagesRequest, ToolChoiceParam } from '../anthropic/request-schema.ts'
+import type { MessagesRequest } from '../anthropic/request-schema.ts'
 import type { Config } from '../config/env-schema.ts'
 import { invalidRequest, unsupported } from '../errors/openai-error.ts'
 import { type ChatCompletionRequest, IGNORED_FIELDS, KNOWN_REQUEST_FIELDS } from '../openai/request-schema.ts'
 import { Adjustments } from './adjustments.ts'
 import { findModelQuirks } from './model-quirks.ts'
-import { type MaxTokensOptions, resolveMaxTokens } from './resolve-max-tokens.ts'
+import type { MaxTokensOptions } from './resolve-max-tokens.ts'
 import { resolveModel } from './resolve-model.ts'
-import { toAnthropicResponseFormat } from './to-anthropic-response-format.ts'
-import { toAnthropicSampling } from './to-anthropic-sampling.ts'
-import { fitThinkingBudget, toAnthropicThinking, withEffort } from './to-anthropic-thinking.ts'
+import { assembleAnthropicRequest } from './assemble-anthropic-request.ts'
 import { toAnthropicTools, usesLegacyFunctions } from './to-anthropic-tools.ts'
-import { type Turn, toAnthropicTurns } from './to-anthropic-turns.ts'
+import { toAnthropicTurns } from './to-anthropic-turns.ts'
 
 /** The configuration the request mapping reads, taken from Config once at start-up. */
 export type RequestMappingOptions = MaxTokensOptions & Pick<Config, 'modelAliases' | 'defaultModel' | 'maxN' | 'modelQuirks'>
@@ -28,14 +25,6 @@ export type AnthropicRequestPlan = {
   /** The request declared legacy `functions` only: a call is answered as `function_call`. */
   legacyFunctions: boolean
   adjustments: Adjustments
-}
-
-/** E-mail addresses, phone numbers and long values are sent as a hash: the API wants an opaque id. */
-const PHONE_LIKE = /^\+?[\d\s().-]{7,}$/
-const toUserId = (user: string, adjustments: Adjustments) => {
-  if (!user.includes('@') && !PHONE_LIKE.test(user) && user.length <= 256) return user
-  adjustments.add('user', 'hashed')
-  return createHash('sha256').update(user).digest('hex')
 }
 
 const toStopSequences = (stop: ChatCompletionRequest['stop'], adjustments: Adjustments) => {
@@ -63,37 +52,6 @@ const reportIgnoredFields = (request: ChatCompletionRequest, adjustments: Adjust
   for (const field in request) if (!KNOWN_REQUEST_FIELDS.has(field)) adjustments.add(field, 'ignored')
 }
 
-const isForced = (choice: ToolChoiceParam | undefined) => choice?.type === 'any' || choice?.type === 'tool'
-
-/** The API requires a thinking block to open the last assistant turn of a tool loop while thinking. */
-const lastToolTurnLacksThinking = (turns: readonly Turn[]) => {
-  const last = turns.findLast((turn) => turn.role === 'assistant')
-  return (
-    last !== undefined &&
-    last.content.some((block) => block.type === 'tool_use') &&
-    !last.content.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking')
-  )
-}
-
-/** Final assistant turn: kept as a prefill where the model allows it, else removed; trailing space trimmed. */
-const settleTrailingAssistant = (turns: Turn[], prefillAllowed: boolean, adjustments: Adjustments) => {
-  const last = turns.at(-1)
-  if (last?.role !== 'assistant') return
-  if (!prefillAllowed) {
-    turns.pop()
-    adjustments.add('prefill', 'removed')
-    return
-  }
-  const block = last.content.at(-1)
-  if (block?.type !== 'text') return
-  const trimmed = block.text.trimEnd()
-  if (trimmed === block.text) return
-  adjustments.add('prefill', 'trimmed')
-  if (trimmed !== '') block.text = trimmed
-  else last.content.pop()
-  if (last.content.length === 0) turns.pop()
-}
-
 /** Chat Completions request → Messages API request, plus everything the answer's mapping needs. */
 export const toAnthropicRequest = (request: ChatCompletionRequest, options: RequestMappingOptions): AnthropicRequestPlan => {
   rejectUnsupported(request, options.maxN)
@@ -102,55 +60,31 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
   const adjustments = new Adjustments()
 
   const { system, turns } = toAnthropicTurns(request.messages, adjustments)
-  let { thinking, effort } = toAnthropicThinking(request, quirks, adjustments)
-  const tools = toAnthropicTools(request, quirks, adjustments)
-  const disableThinking = (why: 'disabled' | 'disabled_unsigned_history') => {
-    thinking = undefined
-    effort = undefined
-    adjustments.add('thinking', why)
-  }
-  if (thinking && isForced(tools.tool_choice)) disableThinking('disabled')
-  if (thinking && lastToolTurnLacksThinking(turns)) disableThinking('disabled_unsigned_history')
-  const format = toAnthropicResponseFormat(request.response_format, { quirks, thinking: !!thinking, tools }, adjustments)
-
-  settleTrailingAssistant(turns, quirks.prefill && !thinking, adjustments)
-  if (turns[0]?.role === 'assistant') {
-    turns.unshift({ role: 'user', content: [{ type: 'text', text: '.' }] })
-    adjustments.add('messages', 'added')
-  }
-  if (turns.length === 0) throw invalidRequest('messages must contain at least one user or assistant message with content', 'messages')
-
-  const maxTokens = resolveMaxTokens(
+  const stream = request.stream === true
+  const { body, jsonTool } = assembleAnthropicRequest(
     {
       model,
-      maxOutputTokens: quirks.maxOutputTokens,
-      maxCompletionTokens: request.max_completion_tokens,
-      maxTokens: request.max_tokens,
-      // A client's own thinking object may lack a budget; the API will say so, max_tokens stays a number.
-      thinkingBudget: thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number' ? thinking.budget_tokens : 0,
-      prompt: () => ({ system: system.map((block) => block.text), turns, tools: format.tools ?? [] }),
+      quirks,
+      system,
+      turns,
+      reasoning: request,
+      tools: () => toAnthropicTools(request, quirks, adjustments),
+      responseFormat: request.response_format,
+      sampling: request,
+      maxTokens: {
+        value: request.max_completion_tokens ?? request.max_tokens,
+        field: request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens',
+      },
+      stopSequences: toStopSequences(request.stop, adjustments),
+      user: request.user,
+      stream,
+      conversationParam: 'messages',
     },
     options,
     adjustments,
   )
-  thinking = fitThinkingBudget(thinking, maxTokens, adjustments)
-  if (!thinking) effort = undefined
-
-  const body: MessagesRequest = { model, max_tokens: maxTokens, messages: turns }
-  if (system.length > 0) body.system = system
-  Object.assign(body, toAnthropicSampling(request, { quirks, thinking: !!thinking }, adjustments))
-  const stopSequences = toStopSequences(request.stop, adjustments)
-  if (stopSequences) body.stop_sequences = stopSequences
-  if (request.user) body.metadata = { user_id: toUserId(request.user, adjustments) }
-  if (format.tools) body.tools = format.tools
-  if (format.tool_choice) body.tool_choice = format.tool_choice
-  if (thinking) body.thinking = thinking
-  const outputConfig = withEffort(effort, format.outputFormat ? { format: format.outputFormat } : undefined)
-  if (outputConfig) body.output_config = outputConfig
-  const stream = request.stream === true
-  if (stream) body.stream = true
   // OpenAI answers 400 here; lenient, but said.
-  else if (request.stream_options != null) adjustments.add('stream_options', 'ignored')
+  if (!stream && request.stream_options != null) adjustments.add('stream_options', 'ignored')
   reportIgnoredFields(request, adjustments)
 
   return {
@@ -159,7 +93,7 @@ export const toAnthropicRequest = (request: ChatCompletionRequest, options: Requ
     stream,
     includeUsage: stream && request.stream_options?.include_usage === true,
     n: request.n ?? 1,
-    jsonTool: format.jsonTool,
+    jsonTool,
     legacyFunctions: usesLegacyFunctions(request),
     adjustments,
   }

@@ -12,7 +12,7 @@ const MIN_TOP_P_WITH_THINKING = 0.95
  * rule and the thinking rules: every value changed or dropped is reported.
  */
 export const toAnthropicSampling = (
-  request: ChatCompletionRequest,
+  request: Pick<ChatCompletionRequest, 'temperature' | 'top_p' | 'top_k'>,
   { quirks, thinking }: { quirks: ModelQuirks; thinking: boolean },
   adjustments: Adjustments,
 ): Sampling => {

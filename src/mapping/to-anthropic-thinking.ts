@@ -28,7 +28,7 @@ export type ThinkingRequest = { thinking?: ThinkingParam; effort?: string }
 
 /** reasoning_effort → thinking (+ output_config.effort); a `thinking` object passes as sent. */
 export const toAnthropicThinking = (
-  request: ChatCompletionRequest,
+  request: Pick<ChatCompletionRequest, 'thinking' | 'reasoning_effort'>,
   quirks: ModelQuirks,
   adjustments: Adjustments,
 ): ThinkingRequest => {

@@ -1,21 +1,33 @@
-import type { ToolChoiceParam, ToolDefinition } from '../anthropic/request-schema.ts'
+import type { AnthropicTool, ToolChoiceParam, ToolDefinition } from '../anthropic/request-schema.ts'
 import type { ChatCompletionRequest, FunctionDefinition } from '../openai/request-schema.ts'
 import type { Adjustments } from './adjustments.ts'
 import type { ModelQuirks } from './model-quirks.ts'
 
-export type AnthropicTools = { tools?: ToolDefinition[]; tool_choice?: ToolChoiceParam }
+export type AnthropicTools = { tools?: AnthropicTool[]; tool_choice?: ToolChoiceParam }
 
 const EMPTY_SCHEMA = { type: 'object', properties: {} } as const
 
-const toToolDefinition = (fn: FunctionDefinition, quirks: ModelQuirks, adjustments: Adjustments): ToolDefinition => {
-  const tool: ToolDefinition = { name: fn.name, input_schema: fn.parameters ?? { ...EMPTY_SCHEMA } }
-  if (fn.description !== undefined) tool.description = fn.description
+/** A function as both APIs describe one (Chat Completions nests it under `function`, Responses does not). */
+export type FunctionShape = Pick<FunctionDefinition, 'name'> & {
+  description?: string | null
+  parameters?: Record<string, unknown> | null
+  strict?: boolean | null
+}
+
+/** `name` is the one the upstream sees (a flattened namespace name may differ from the client's). */
+export const toToolDefinition = (fn: FunctionShape, quirks: ModelQuirks, adjustments: Adjustments, name = fn.name): ToolDefinition => {
+  const tool: ToolDefinition = { name, input_schema: fn.parameters ?? { ...EMPTY_SCHEMA } }
+  if (fn.description != null) tool.description = fn.description
   if (fn.strict === true) {
     if (quirks.nativeStructuredOutput) tool.strict = true
     else adjustments.add('tools.function.strict', 'ignored')
   }
   return tool
 }
+
+/** parallel_tool_calls:false → disable_parallel_tool_use on the choice sent (the API takes none with `none`). */
+export const withParallelRule = (choice: ToolChoiceParam, parallelToolCalls: boolean | null | undefined): ToolChoiceParam =>
+  parallelToolCalls === false && choice.type !== 'none' ? { ...choice, disable_parallel_tool_use: true } : choice
 
 const toToolChoice = (request: ChatCompletionRequest): ToolChoiceParam | undefined => {
   const choice = request.tool_choice ?? request.function_call
@@ -39,7 +51,7 @@ export const toAnthropicTools = (
   request: ChatCompletionRequest,
   quirks: ModelQuirks,
   adjustments: Adjustments,
-): AnthropicTools => {
+): { tools?: ToolDefinition[]; tool_choice?: ToolChoiceParam } => {
   const definitions = [...(request.tools ?? []).map((tool) => tool.function), ...(request.functions ?? [])]
   if (definitions.length === 0) {
     if (request.tool_choice != null || request.function_call != null) adjustments.add('tool_choice', 'ignored')
@@ -48,9 +60,7 @@ export const toAnthropicTools = (
     return {}
   }
   const tools = definitions.map((fn) => toToolDefinition(fn, quirks, adjustments))
-  const tool_choice = toToolChoice(request) as ToolChoiceParam
   // The legacy shape holds one call, so the model is held to one.
-  const oneCall = request.parallel_tool_calls === false || usesLegacyFunctions(request)
-  if (oneCall && tool_choice.type !== 'none') tool_choice.disable_parallel_tool_use = true
-  return { tools, tool_choice }
+  const parallel = usesLegacyFunctions(request) ? false : request.parallel_tool_calls
+  return { tools, tool_choice: withParallelRule(toToolChoice(request) as ToolChoiceParam, parallel) }
 }

@@ -11,7 +11,8 @@ export type Turns = { system: TextBlock[]; turns: Turn[] }
 
 export const UNANSWERED_TOOL_RESULT = 'No result was provided for this tool call.'
 
-const parseArguments = (text: string, param: string): Record<string, unknown> => {
+/** A JSON object sent as a string (`function.arguments`); the body's depth limit applies inside it too. */
+export const parseArguments = (text: string, param: string): Record<string, unknown> => {
   if (text.trim() === '') return {}
   const input = parseJsonField(text, param)
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -39,7 +40,8 @@ const orderBlocks = (turn: Turn) => {
   turn.content.sort((a, b) => (rank[a.type] ?? fallback) - (rank[b.type] ?? fallback))
 }
 
-type Pending = { role: Turn['role']; blocks: ContentBlock[] }
+/** One message's blocks, before same-role neighbours merge. */
+export type PendingTurn = { role: Turn['role']; blocks: ContentBlock[] }
 
 /**
  * Pass 1 of the request mapping: system messages hoisted, every other message turned into blocks
@@ -48,7 +50,7 @@ type Pending = { role: Turn['role']; blocks: ContentBlock[] }
  */
 export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: Adjustments): Turns => {
   const system: TextBlock[] = []
-  const pending: Pending[] = []
+  const pending: PendingTurn[] = []
   /** tool_use id → index of the assistant message that made the call. */
   const calls = new Map<string, number>()
   /** Legacy function_call names not yet answered by a `function` message, newest last. */
@@ -110,10 +112,18 @@ export const toAnthropicTurns = (messages: readonly ChatMessage[], adjustments: 
     reportUnknownFields(message, adjustments)
   })
 
+  return { system, turns: settleTurns(pending, adjustments, 'messages') }
+}
+
+/**
+ * Pending turns → the turns the API takes: same-role neighbours merged, every tool call answered,
+ * blocks ordered. `param` names the client's list in the error for a stray result.
+ */
+export const settleTurns = (pending: readonly PendingTurn[], adjustments: Adjustments, param: string): Turn[] => {
   const turns = mergeTurns(pending)
-  answerToolCalls(turns, adjustments)
+  answerToolCalls(turns, adjustments, param)
   for (const turn of turns) orderBlocks(turn)
-  return { system, turns }
+  return turns
 }
 
 /** Fields a message carries that nothing here reads (`annotations`, `audio`…): reported when they hold anything. */
@@ -136,7 +146,7 @@ const toToolResult = (id: string, message: ChatMessage, param: string, adjustmen
 }
 
 /** Empty turns vanish and their neighbours merge, so roles always alternate. */
-const mergeTurns = (pending: readonly Pending[]): Turn[] => {
+const mergeTurns = (pending: readonly PendingTurn[]): Turn[] => {
   const turns: Turn[] = []
   for (const { role, blocks } of pending) {
     if (blocks.length === 0) continue
@@ -152,13 +162,13 @@ const mergeTurns = (pending: readonly Pending[]): Turn[] => {
  * answers 400. A call the client left unanswered gets an error result instead (reported); a result
  * that answers a call of an older assistant turn is a client error.
  */
-const answerToolCalls = (turns: Turn[], adjustments: Adjustments) => {
+const answerToolCalls = (turns: Turn[], adjustments: Adjustments, param: string) => {
   let called: ReadonlySet<string> = new Set()
   for (let t = 0; t < turns.length; t++) {
     const turn = turns[t] as Turn
     if (turn.role === 'user') {
       const stray = turn.content.find((b) => b.type === 'tool_result' && !called.has(b.tool_use_id))
-      if (stray) throw invalidRequest('a tool message must directly follow the assistant message that made the call', 'messages')
+      if (stray) throw invalidRequest('a tool result must directly follow the assistant turn that made the call', param)
       called = new Set()
       continue
     }

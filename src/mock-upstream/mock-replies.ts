@@ -1,4 +1,4 @@
-import type { MessagesRequest } from '../anthropic/request-schema.ts'
+import type { ContentBlock, MessagesRequest } from '../anthropic/request-schema.ts'
 import type { Message, ResponseBlock } from '../anthropic/response-schema.ts'
 
 /** An event as it goes on the wire. */
@@ -9,6 +9,10 @@ export const sseFrame = (event: WireEvent) => `event: ${event.type}\ndata: ${JSO
 
 const estimateTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4))
 
+type ToolResultContent = Extract<ContentBlock, { type: 'tool_result' }>['content']
+const toolResultText = (content: ToolResultContent) =>
+  typeof content === 'string' ? content : (content ?? []).flatMap((block) => (block.type === 'text' ? [block.text] : [])).join(' ')
+
 const lastUserText = (request: MessagesRequest): string => {
   for (let i = request.messages.length - 1; i >= 0; i--) {
     const message = request.messages[i]
@@ -16,7 +20,9 @@ const lastUserText = (request: MessagesRequest): string => {
     if (typeof message.content === 'string') return message.content
     const texts = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : []))
     if (texts.length > 0) return texts.join(' ')
-    if (message.content.some((block) => block.type === 'tool_result')) return '(tool results)'
+    // A tool loop's last turn holds only results: quote them, so an agent's answer shows its tool ran.
+    const results = message.content.flatMap((block) => (block.type === 'tool_result' ? [toolResultText(block.content)] : []))
+    if (results.length > 0) return `(tool results) ${results.join(' ')}`
   }
   return ''
 }

@@ -15,7 +15,7 @@ import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
 import { completionIdOf, type OpenedStream, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
-import { noteReply, startHeaders } from './note-exchange.ts'
+import { JSON_HEADERS, noteReply, SSE_HEADERS, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
   mapping: RequestMappingOptions
@@ -28,8 +28,6 @@ export type ChatCompletionsDeps = {
   now: () => number
 }
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const
-const JSON_HEADERS = { 'content-type': 'application/json' } as const
 
 /**
  * Runs `work` once per choice; if any fails, the others are aborted, what they already opened is

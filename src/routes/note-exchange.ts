@@ -3,6 +3,9 @@ import type { RequestLog } from '../logging/request-log.ts'
 import type { Adjustments } from '../mapping/adjustments.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 
+export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const
+export const JSON_HEADERS = { 'content-type': 'application/json' } as const
+
 /**
  * The response headers every upstream-bound route starts with, and its adjustments reported in
  * `x-gateway-adjustments`, the request's log line and the debug log.

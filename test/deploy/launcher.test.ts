@@ -146,6 +146,14 @@ describe('the demo (npm run demo)', () => {
     })
     expect(response.status).toBe(200)
     expect(((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toContain('Hello!')
+    const [responsesLine] = await demo.waitFor(/curl http:\/\/127\.0\.0\.1:\d+\/v1\/responses .*/)
+    const responses = await fetch(`http://127.0.0.1:${port}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-demo1', 'content-type': 'application/json' },
+      body: responsesLine.match(/-d '(.*)'$/)?.[1] ?? '',
+    })
+    expect(responses.status).toBe(200)
+    expect(((await responses.json()) as { output_text?: string; output: { content: { text: string }[] }[] }).output[0]?.content[0]?.text).toContain('Hello!')
     demo.proc.kill('SIGTERM')
     expect(await demo.exited).toBe(0)
   })

@@ -1,8 +1,20 @@
+import { mkdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const started = new Set<ReturnType<typeof Bun.spawn>>()
+
+/** Each gateway's response store is a fresh SQLite file here (bun test runs no exit hook: each is removed on stop). */
+const STORE_DIR = join(tmpdir(), 'gateway-test-stores')
+mkdirSync(STORE_DIR, { recursive: true })
+let stores = 0
+export const testStorePath = () => join(STORE_DIR, `responses-${process.pid}-${++stores}.sqlite`)
+/** The SQLite file and its WAL companions. */
+export const removeStore = (path: string) => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
+}
 
 /** A port that was free a moment ago on 127.0.0.1 (for several workers that must share it). */
 export const freePort = async (): Promise<number> => {
@@ -21,12 +33,13 @@ export type Spawned = {
   exited: Promise<number>
 }
 
-/** Runs `bun <script>` from the repo with exactly this environment (plus PATH), recording its output. */
+/** Runs `bun <script>` from the repo with exactly this environment (plus PATH and a fresh response store), recording its output. */
 export const spawnBun = (script: string, env: Record<string, string>): Spawned => {
   let output = ''
+  const storePath = testStorePath()
   const proc = Bun.spawn([process.execPath, join(ROOT, script)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', RESPONSES_DB_PATH: storePath, ...env },
     stdout: 'pipe',
     stderr: 'pipe',
   })
@@ -39,6 +52,7 @@ export const spawnBun = (script: string, env: Record<string, string>): Spawned =
   void pump(proc.stderr as ReadableStream<Uint8Array>)
   const exited = proc.exited.then((code) => {
     started.delete(proc)
+    removeStore(storePath)
     return code
   })
   const waitFor = async (pattern: RegExp, ms = 5000) => {

@@ -3,7 +3,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
-import { childPids, freePort, type Spawned, spawnBun } from './processes.ts'
+import { childPids, freePort, removeStore, type Spawned, spawnBun } from './processes.ts'
 import { baseEnv, CLIENT_KEY, UPSTREAM_KEY } from './test-gateway.ts'
 
 /** RSS (bytes) and open fds of one process, from /proc. */
@@ -117,7 +117,7 @@ export const startInProcessGateway = async ({
   const mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
-  const { app } = createApp({ config, log: createLogger(config.logLevel, (line) => logs.push(line)) })
+  const { app, store } = createApp({ config, log: createLogger(config.logLevel, (line) => logs.push(line)) })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout, maxRequestBodySize: config.maxBodyBytes + 64 * 1024 })
   const port = app.server?.port as number
   return {
@@ -128,6 +128,8 @@ export const startInProcessGateway = async ({
     stop: async () => {
       await app.stop(true)
       mock.stop()
+      await store.close()
+      removeStore(config.responsesDbPath)
     },
   }
 }

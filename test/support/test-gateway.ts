@@ -2,11 +2,13 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load-config.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMockUpstream, type MockUpstream, type MockUpstreamOptions } from '../../src/mock-upstream/mock-upstream.ts'
+import { removeStore, testStorePath } from './processes.ts'
 
 export const CLIENT_KEY = 'sk-test-client-key-0001'
 export const UPSTREAM_KEY = 'sk-ant-test-upstream-key-0002'
 
 export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
+  RESPONSES_DB_PATH: testStorePath(),
   UPSTREAM_API_URL: upstreamUrl,
   UPSTREAM_API_KEY: UPSTREAM_KEY,
   ALLOWED_API_KEYS: `${CLIENT_KEY}, sk-other-key`,
@@ -25,6 +27,7 @@ export type TestGateway = {
   logs: string[]
   registry: ReturnType<typeof createApp>['registry']
   lifecycle: ReturnType<typeof createApp>['lifecycle']
+  store: ReturnType<typeof createApp>['store']
   post: (path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => Promise<Response>
   chat: (body: unknown, headers?: Record<string, string>) => Promise<Response>
   /** Sends a chat request and hangs up after `afterMs`, before or while the answer comes. */
@@ -45,7 +48,7 @@ export const startGateway = async ({
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
   const log = createLogger(config.logLevel, (line) => logs.push(line))
-  const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
+  const { app, registry, lifecycle, store } = createApp({ config, log, random: () => 0 })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
   const port = app.server?.port as number
   const url = `http://127.0.0.1:${port}`
@@ -64,6 +67,7 @@ export const startGateway = async ({
     logs,
     registry,
     lifecycle,
+    store,
     post,
     chat: (body, headers) => post('/v1/chat/completions', body, headers),
     abandonChat: async (body, afterMs) => {
@@ -76,6 +80,8 @@ export const startGateway = async ({
     stop: async () => {
       await app.stop(true)
       mock.stop()
+      await store.close()
+      removeStore(config.responsesDbPath)
     },
   }
 }
