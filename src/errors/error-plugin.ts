@@ -6,16 +6,24 @@ import { OpenAIError } from './openai-error.ts'
 import { describeValidationError } from './to-openai-param.ts'
 
 /**
- * Paths the gateway serves, with their methods: a known path with another method is a 405. A path
- * ending in `/*` stands for everything under it.
+ * Routes the gateway serves, as the router names them, with their methods: a known path with
+ * another method is a 405. `:name` stands for one path segment, a final `/*` for everything under it.
  */
 export type RouteTable = ReadonlyMap<string, readonly string[]>
+
+/** Whether `path` is one of `route`'s: `:name` stands for one segment, a final `*` for the rest. */
+const routeHas = (route: string, path: string) => {
+  if (route.endsWith('/*')) return path.startsWith(route.slice(0, -1))
+  const want = route.split('/')
+  const got = path.split('/')
+  return want.length === got.length && want.every((segment, i) => segment === got[i] || (segment.startsWith(':') && got[i] !== ''))
+}
 
 /** The methods a path allows, or undefined when no route has it (only read on a 404, never per request). */
 const allowedMethods = (routes: RouteTable, path: string) => {
   const exact = routes.get(path)
   if (exact) return exact
-  for (const [route, methods] of routes) if (route.endsWith('/*') && path.startsWith(route.slice(0, -1))) return methods
+  for (const [route, methods] of routes) if (routeHas(route, path)) return methods
   return undefined
 }
 

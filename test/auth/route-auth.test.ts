@@ -122,3 +122,22 @@ describe('the log line names the route that answered', () => {
     expect(unknown).toMatchObject({ path: '/v1/nothing-here', status: 404 })
   })
 })
+
+describe('routes with parameters', () => {
+  test('a wrong method on /v1/responses/{id} and its input_items is a 405 naming the methods; a deeper path is a 404', async () => {
+    const auth = `authorization: Bearer ${CLIENT_KEY}`
+    const post = await exchange(`POST /v1/responses/resp_x HTTP/1.1\r\nhost: gateway.example\r\n${auth}`, '{}')
+    expect(post.status).toBe(405)
+    expect(post.headers.allow).toBe('GET, DELETE')
+    const remove = await exchange(`DELETE /v1/responses/resp_x/input_items HTTP/1.1\r\nhost: gateway.example\r\n${auth}`)
+    expect(remove.status).toBe(405)
+    expect(remove.headers.allow).toBe('GET')
+    expect((await exchange(`GET /v1/responses/resp_x/other HTTP/1.1\r\nhost: gateway.example\r\n${auth}`)).status).toBe(404)
+  })
+
+  test('a served request on a parameterised route logs the route, so labels stay bounded', async () => {
+    gw.logs.length = 0
+    await exchange(`GET /v1/responses/resp_unknown HTTP/1.1\r\nhost: gateway.example\r\nauthorization: Bearer ${CLIENT_KEY}`)
+    expect(requestLines()[0]).toMatchObject({ path: '/v1/responses/:id', status: 404 })
+  })
+})
