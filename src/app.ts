@@ -1,5 +1,6 @@
 import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
+import { buildClientKeys } from './auth/client-keys.ts'
 import { createKeyChecker } from './auth/key-checker.ts'
 import { authPlugin } from './auth/auth-plugin.ts'
 import type { Config } from './config/env-schema.ts'
@@ -70,7 +71,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const base = new Elysia({ normalize: false, handler: { standardHostname: false } }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
-    .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
+    .use(authPlugin({ checkKey: createKeyChecker(buildClientKeys(config)), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
     .use(healthRoute(lifecycle))
     .use(
       chatCompletionsRoute({

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { buildClientKeys } from './auth/client-keys.ts'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
 import { createLogger } from './logging/logger.ts'
 import { createMetricsServer } from './metrics/metrics-server.ts'
@@ -10,7 +11,8 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  * exits non-zero on a crash loop (5 deaths in 60 s) so the container restarts, and forwards
  * SIGTERM/SIGINT to each worker by PID, exiting when they have.
  */
-const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
+// The checks that can fail on a bad configuration, run before anything starts.
+const { config } = loadConfigOrExit(process.env, (loaded) => [buildUpstreamHeaders(loaded), buildClientKeys(loaded)])
 const log = createLogger(config.logLevel)
 const WORKER = join(import.meta.dir, 'server.ts')
 const CRASH_WINDOW_MS = 60_000

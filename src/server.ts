@@ -1,4 +1,5 @@
 import { createApp } from './app.ts'
+import { buildClientKeys } from './auth/client-keys.ts'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
 import { OpenAIError } from './errors/openai-error.ts'
 import { createLogger } from './logging/logger.ts'
@@ -9,7 +10,8 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  * On SIGTERM it drains: no new connections, streams in flight run on until the grace period,
  * then get a `shutting_down` error chunk and `[DONE]`, and the process exits 0.
  */
-const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
+// The checks that can fail on a bad configuration, run before anything starts.
+const { config } = loadConfigOrExit(process.env, (loaded) => [buildUpstreamHeaders(loaded), buildClientKeys(loaded)])
 const log = createLogger(config.logLevel)
 const { app, registry, lifecycle, metrics } = createApp({ config, log })
 

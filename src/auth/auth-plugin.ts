@@ -42,10 +42,11 @@ export const authPlugin = ({ checkKey, maxBodyBytes, openRoutes }: AuthOptions) 
     context.log.fields.path = route
     if (context.keyId !== undefined || openRoutes.has(route)) return
     const key = presentedKey(request.headers, route)
-    const keyId = key ? checkKey(key) : null
-    if (keyId === null) throw invalidApiKey()
-    context.keyId = keyId
-    context.log.fields.key_id = keyId
+    const client = key ? checkKey(key) : null
+    if (client === null) throw invalidApiKey()
+    context.client = client
+    context.keyId = client.label
+    context.log.fields.key_id = client.label
     if (Number(request.headers.get('content-length')) > maxBodyBytes) throw requestTooLarge(maxBodyBytes)
   }
   return new Elysia({ name: 'auth-plugin' })
