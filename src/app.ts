@@ -6,6 +6,8 @@ import { authPlugin } from './auth/auth-plugin.ts'
 import type { Config } from './config/env-schema.ts'
 import { errorPlugin, type RouteTable } from './errors/error-plugin.ts'
 import { requestContextPlugin } from './http/request-context-plugin.ts'
+import { createLimitStore } from './limits/create-limit-store.ts'
+import { createKeyLimiter } from './limits/key-limiter.ts'
 import type { Logger } from './logging/logger.ts'
 import { createMetrics } from './metrics/metrics-registry.ts'
 import { chatCompletionsRoute } from './routes/chat-completions.ts'
@@ -39,7 +41,14 @@ const ROUTES: RouteTable = new Map([
 /** The only routes served without a client key. */
 const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health'])
 
-const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adjustments', 'retry-after', 'retry-after-ms']
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-upstream-request-id',
+  'x-gateway-adjustments',
+  'retry-after',
+  'retry-after-ms',
+  ...['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((what) => `x-ratelimit-${what}-${kind}`)),
+]
 
 /**
  * CORS only when CORS_ORIGINS is set, with every option explicit: the plugin's defaults reflect
@@ -65,13 +74,22 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const registry = createStreamRegistry()
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
+  const clientKeys = buildClientKeys(config)
+  // No store at all (no file, no connection) unless some key has a counted limit.
+  const limitStore = clientKeys.some((key) => key.limits) ? createLimitStore(config) : undefined
+  const limiter = createKeyLimiter({
+    store: limitStore,
+    failMode: config.limitsFailMode,
+    estimate: { charsPerToken: config.tokenEstCharsPerToken, imageTokens: config.imageTokenEquiv },
+    log,
+  })
   const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
   // standardHostname false: Elysia's own path reading then starts after "http://", not at a fixed
   // offset that lands inside the path when the Host is shorter than 4 characters.
   const base = new Elysia({ normalize: false, handler: { standardHostname: false } }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
-    .use(authPlugin({ checkKey: createKeyChecker(buildClientKeys(config)), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
+    .use(authPlugin({ checkKey: createKeyChecker(clientKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
     .use(healthRoute(lifecycle))
     .use(
       chatCompletionsRoute({
@@ -83,14 +101,15 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
           maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
         },
         registry,
+        limiter,
         maxBodyBytes: config.maxBodyBytes,
         log,
         now,
       }),
     )
     .use(
-      messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry }),
+      messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry, limiter }),
     )
     .use(modelsRoute(config, Math.floor(now())))
-  return { app, registry, lifecycle, metrics }
+  return { app, registry, lifecycle, metrics, limitStore }
 }

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildClientKeys } from './auth/client-keys.ts'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
@@ -42,7 +44,18 @@ let exitCode = 0
  * Bun's fetch holds at most 256 requests at once by default and queues the rest: a gateway with
  * more open streams than that would stall them. An operator's own value wins.
  */
-const WORKER_ENV = { BUN_CONFIG_MAX_HTTP_REQUESTS: '16384', ...process.env }
+const WORKER_ENV: Record<string, string | undefined> = { BUN_CONFIG_MAX_HTTP_REQUESTS: '16384', ...process.env }
+
+/**
+ * The workers share their limit counters through one SQLite file (see sqlite-limit-store.ts);
+ * without LIMITS_DB_PATH it lives in a directory of this launch, removed when the launcher exits.
+ * (Workers open it only when a key has limits and REDIS_URL is unset.)
+ */
+if (config.limitsDbPath === undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-limits-'))
+  WORKER_ENV.LIMITS_DB_PATH = join(dir, 'limits.sqlite')
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+}
 
 const spawnWorker = (slot: number, delayMs: number) => {
   const proc = Bun.spawn([process.execPath, WORKER], {

@@ -73,6 +73,7 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
     set.status = failure.status
     // A route may have moved the id into its own headers (see startHeaders) before it failed.
     if (context) set.headers['x-request-id'] = requestId
+    if (context?.limitHeaders) Object.assign(set.headers, context.limitHeaders)
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'
     return errorBodyText(failure, served)

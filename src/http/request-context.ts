@@ -9,6 +9,8 @@ export type RequestContext = {
   keyId?: string
   /** The admitted key's settings. */
   client?: ClientKey
+  /** x-ratelimit-* of an admitted limited key, on every answer (the error plugin adds them too). */
+  limitHeaders?: Record<string, string>
 }
 
 const contexts = new WeakMap<Request, RequestContext>()

@@ -4,6 +4,7 @@ import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
+import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import { passthroughBody } from '../stream/passthrough-body.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
@@ -18,6 +19,7 @@ export type MessagesDeps = {
   log: Logger
   /** Bodies in flight are registered like chat streams: counted, waited for and cut by a drain. */
   registry: StreamRegistry
+  limiter: KeyLimiter
 }
 
 /** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
@@ -42,10 +44,13 @@ export const messagesRoute = (deps: MessagesDeps) => {
       set: { headers: Record<string, unknown> }
     }) {
       server?.timeout(request, 0)
-      const { requestId, log } = getRequestContext(request)
+      const context = getRequestContext(request)
+      const { requestId, log } = context
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      const admission = deps.limiter.admit(context, plan.body as NativeMessagesRequest & { model: string }, endpoint === 'count_tokens' ? 0 : 1)
+      if (admission) await admission
+      const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,

@@ -22,6 +22,7 @@ export type TestGateway = {
   logs: string[]
   registry: ReturnType<typeof createApp>['registry']
   lifecycle: ReturnType<typeof createApp>['lifecycle']
+  limitStore: ReturnType<typeof createApp>['limitStore']
   post: (path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => Promise<Response>
   chat: (body: unknown, headers?: Record<string, string>) => Promise<Response>
   /** Sends a chat request and hangs up after `afterMs`, before or while the answer comes. */
@@ -42,7 +43,7 @@ export const startGateway = async ({
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
   const log = createLogger(config.logLevel, (line) => logs.push(line))
-  const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
+  const { app, registry, lifecycle, limitStore } = createApp({ config, log, random: () => 0 })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
   const url = `http://127.0.0.1:${app.server?.port}`
   const post = (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
@@ -58,6 +59,7 @@ export const startGateway = async ({
     logs,
     registry,
     lifecycle,
+    limitStore,
     post,
     chat: (body, headers) => post('/v1/chat/completions', body, headers),
     abandonChat: async (body, afterMs) => {
@@ -70,6 +72,7 @@ export const startGateway = async ({
     stop: async () => {
       await app.stop(true)
       mock.stop()
+      limitStore?.close()
     },
   }
 }
