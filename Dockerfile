@@ -1,7 +1,7 @@
 # OpenAI Chat Completions -> Anthropic Messages gateway on Bun.
 #
 #   docker build -t claude-openai-gateway .
-#   docker run --rm --env-file .env -p 5000:5000 claude-openai-gateway
+#   docker run --rm --env-file .env -p 5000:5000 -v gateway-data:/home/bun/app/data claude-openai-gateway
 #   docker compose up -d --build            (see compose.yaml)
 #
 # Bun runs the TypeScript in src/ directly: there is no build step, only the
@@ -32,6 +32,12 @@ COPY --from=deps /home/bun/app/node_modules ./node_modules
 # bunfig.tom[l] / tsconfig.jso[n]: copied when present (package.json always matches, so COPY never fails).
 COPY package.json bun.lock bunfig.tom[l] tsconfig.jso[n] ./
 COPY src ./src
+
+# Stored responses (RESPONSES_DB_PATH, default ./data/responses.sqlite) are the only thing the
+# gateway writes: that directory is a volume (compose mounts a named one), owned by bun so that a
+# fresh volume starts out writable under the read-only root filesystem.
+RUN mkdir -p data && chown bun:bun data
+VOLUME ["/home/bun/app/data"]
 
 USER bun
 EXPOSE 5000

@@ -96,6 +96,20 @@ export const parseHttpUrl: Parser<URL> = (raw) => {
   return url
 }
 
+/** The schemes Bun's Redis client accepts (docs/runtime/redis.mdx, Bun 1.4); kept as a string for it. */
+const REDIS_SCHEMES = ['redis:', 'rediss:', 'redis+tls:', 'redis+unix:', 'redis+tls+unix:']
+const parseRedisUrl: Parser<string | undefined> = (raw) => {
+  if (raw.trim() === '') return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    // reported below
+  }
+  if (!url || !REDIS_SCHEMES.includes(url.protocol)) fail('expected a redis://, rediss:// or redis+unix:// URL')
+  return raw.trim()
+}
+
 const optionalUrl: Parser<URL | undefined> = (raw) => (raw.trim() === '' ? undefined : parseHttpUrl(raw))
 const optionalString: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim())
 
@@ -381,20 +395,34 @@ export const ENV_VARS = {
     description: 'Port of the /metrics listener (on HOST), apart from the API port',
     parse: parseInteger(0, 65535),
   }),
+  logLevel: envVar({
+    name: 'LOG_LEVEL',
+    default: 'info',
+    description: 'debug, info, warn or error; one JSON line per request at info',
+    parse: parseLogLevel,
+  }),
+  responsesTtlDays: envVar({
+    name: 'RESPONSES_TTL_DAYS',
+    default: '30',
+    description: 'Days a stored /v1/responses response is kept (1 to 365)',
+    parse: parseInteger(1, 365),
+  }),
+  responsesDbPath: envVar({
+    name: 'RESPONSES_DB_PATH',
+    default: './data/responses.sqlite',
+    description: 'SQLite file of stored responses, shared by the workers (its directory is created); unused with REDIS_URL',
+    parse: (raw) => raw.trim() || fail('must not be empty'),
+  }),
   redisUrl: envVar({
     name: 'REDIS_URL',
     secret: true,
-    description: 'redis:// or rediss:// URL; when set, limit counters (and stored responses) live in Redis, shared by replicas',
-    parse: (raw) => {
-      const url = optionalString(raw)
-      if (url !== undefined && !/^rediss?:\/\/./.test(url)) fail('expected a redis:// or rediss:// URL')
-      return url
-    },
+    description: 'redis:// or rediss:// URL: stored responses and limit counters go to Redis (≥ 7.0), shared by replicas; unset means the SQLite files',
+    parse: parseRedisUrl,
   }),
-  redisTimeoutMs: envVar({
-    name: 'REDIS_TIMEOUT_MS',
+  limitsRedisTimeoutMs: envVar({
+    name: 'LIMITS_REDIS_TIMEOUT_MS',
     default: '250',
-    description: 'Longest wait for one Redis call before it counts as failed (LIMITS_FAIL_MODE decides)',
+    description: 'Longest wait for one limit check or settlement in Redis before it counts as failed (LIMITS_FAIL_MODE decides)',
     parse: parseInteger(10, 60_000),
   }),
   limitsFailMode: envVar({
@@ -410,12 +438,6 @@ export const ENV_VARS = {
     name: 'LIMITS_DB_PATH',
     description: 'SQLite file the workers share for limit counters without REDIS_URL (default: a new temporary file per launch)',
     parse: optionalString,
-  }),
-  logLevel: envVar({
-    name: 'LOG_LEVEL',
-    default: 'info',
-    description: 'debug, info, warn or error; one JSON line per request at info',
-    parse: parseLogLevel,
   }),
 } as const
 

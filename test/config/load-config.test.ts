@@ -44,6 +44,9 @@ describe('defaults: the old Flask proxy values', () => {
       maxN: 8,
       shutdownGraceSeconds: 8,
       logLevel: 'info',
+      responsesTtlDays: 30,
+      responsesDbPath: './data/responses.sqlite',
+      redisUrl: undefined,
     })
     expect(config.modelAliases.size).toBe(0)
     expect(config.modelContextLimits.size).toBe(0)
@@ -90,6 +93,9 @@ describe('values', () => {
       MAX_N: '4',
       SHUTDOWN_GRACE_SECONDS: '3',
       LOG_LEVEL: 'DEBUG',
+      RESPONSES_TTL_DAYS: '7',
+      RESPONSES_DB_PATH: '/var/lib/gateway/responses.sqlite',
+      REDIS_URL: 'rediss://gw:pw@redis.internal:6380/2',
     })
     expect(config).toMatchObject({
       defaultModel: 'claude-sonnet-4-5',
@@ -116,6 +122,9 @@ describe('values', () => {
       maxN: 4,
       shutdownGraceSeconds: 3,
       logLevel: 'debug',
+      responsesTtlDays: 7,
+      responsesDbPath: '/var/lib/gateway/responses.sqlite',
+      redisUrl: 'rediss://gw:pw@redis.internal:6380/2',
     })
     expect([...config.modelAliases]).toEqual([
       ['gpt-4o', 'claude-sonnet-4-5'],
@@ -148,8 +157,7 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key_sha256":"abc"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), key_sha256: expected string to match'],
     [{ CLIENT_KEYS_FILE: '/nonexistent/keys.json' }, 'CLIENT_KEYS_FILE: cannot read /nonexistent/keys.json (ENOENT)'],
     [{ LIMITS_FAIL_MODE: 'maybe' }, 'LIMITS_FAIL_MODE: expected open or closed, got "maybe"'],
-    [{ REDIS_TIMEOUT_MS: '1' }, 'REDIS_TIMEOUT_MS: expected a whole number from 10 to 60000'],
-    [{ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL: expected a redis:// or rediss:// URL'],
+    [{ LIMITS_REDIS_TIMEOUT_MS: '1' }, 'LIMITS_REDIS_TIMEOUT_MS: expected a whole number from 10 to 60000'],
     [{ UPSTREAM_API_URL: 'ftp://x' }, 'UPSTREAM_API_URL: expected an http:// or https:// URL, got "ftp://x"'],
     [{ MODEL_ALIASES: 'gpt-4o' }, 'MODEL_ALIASES: "gpt-4o" is not a from:to pair'],
     [{ DEFAULT_MAX_TOKENS: 'abc' }, 'DEFAULT_MAX_TOKENS: expected a whole number from 1'],
@@ -162,6 +170,10 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     [{ GUNICORN_WORKERS: 'x' }, 'GUNICORN_WORKERS: expected a whole number'],
     [{ GUNICORN_TIMEOUT: '0' }, 'GUNICORN_TIMEOUT: expected a number above 0'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected debug, info, warn or error'],
+    [{ RESPONSES_TTL_DAYS: '0' }, 'RESPONSES_TTL_DAYS: expected a whole number from 1 to 365'],
+    [{ RESPONSES_TTL_DAYS: '366' }, 'RESPONSES_TTL_DAYS: expected a whole number from 1 to 365'],
+    [{ RESPONSES_DB_PATH: ' ' }, 'RESPONSES_DB_PATH: must not be empty'],
+    [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL: expected a redis://, rediss:// or redis+unix:// URL'],
     [{ MODEL_QUIRKS_JSON: '{"m":{"sampling":"some"}}' }, 'MODEL_QUIRKS_JSON: "m".sampling:'],
     [{ MODEL_QUIRKS_JSON: '{"m":{"prefil":true}}' }, 'MODEL_QUIRKS_JSON: "m".prefil:'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS: "app.example.com" is not an origin'],
@@ -177,7 +189,7 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
       { DEFAULT_PROXY_URL: 'hunter2' },
       { CLIENT_KEYS_JSON: '[{"name":"a","key":"hunter2","rpm":"hunter2"}]' },
       { CLIENT_KEYS_JSON: '[{"name":"a","key":["hunter2"]}]' },
-      { REDIS_URL: 'http://:hunter2@cache' },
+      { REDIS_URL: 'https://:hunter2@redis' },
     ]) {
       const message = errorOf({ ...REQUIRED, ...env })
       expect(message).not.toContain('hunter2')

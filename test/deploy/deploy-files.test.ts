@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { ENV_VARS } from '../../src/config/env-schema.ts'
 
 const ROOT = join(import.meta.dir, '..', '..')
@@ -77,5 +77,19 @@ describe('Dockerfile and compose.yaml agree with the configuration', () => {
     for (const seconds of graces) expect(seconds).toBeGreaterThan(grace)
     expect(compose).toMatch(/profiles:\s*\n\s*- demo/)
     expect(compose).toContain("command: ['bun', 'src/demo.ts']")
+  })
+
+  test('the default RESPONSES_DB_PATH directory is the one writable place: a bun-owned volume, mounted by compose', () => {
+    const relative = posix.normalize(posix.dirname(ENV_VARS.responsesDbPath.default ?? ''))
+    const workdir = [...dockerfile.matchAll(/^WORKDIR (\S+)$/gm)].at(-1)?.[1] ?? ''
+    const dataDir = posix.join(workdir, relative)
+    expect(dockerfile).toMatch(new RegExp(`^RUN mkdir -p ${relative} && chown bun:bun ${relative}$`, 'm'))
+    expect(dockerfile).toContain(`VOLUME ["${dataDir}"]`)
+    expect(compose).toContain(`- responses-data:${dataDir}\n`)
+    expect(compose).toMatch(/^volumes:\n {2}responses-data:/m)
+    // Each read-only service (gateway, gateway-demo) has the directory writable: the volume, or a tmpfs.
+    const services = compose.split(/^ {2}(?=\S)/m).filter((service) => service.includes('read_only: true'))
+    expect(services.length).toBe(2)
+    for (const service of services) expect(service).toContain(dataDir)
   })
 })
