@@ -90,7 +90,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
     .use(authPlugin({ checkKey: createKeyChecker(clientKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
-    .use(healthRoute(lifecycle))
+    .use(healthRoute(lifecycle, limitStore?.kind === 'redis' ? limitStore.ping : undefined))
     .use(
       chatCompletionsRoute({
         mapping: config,

@@ -1,5 +1,6 @@
 import type { Config } from '../config/env-schema.ts'
 import type { LimitStore } from './limit-store.ts'
+import { createRedisLimitStore } from './redis-limit-store.ts'
 import { createSqliteLimitStore } from './sqlite-limit-store.ts'
 
 /**
@@ -7,4 +8,7 @@ import { createSqliteLimitStore } from './sqlite-limit-store.ts'
  * else the SQLite file of LIMITS_DB_PATH (shared by this instance's workers; the launcher always
  * sets it), else an in-memory database for an app run on its own (tests, embedding).
  */
-export const createLimitStore = (config: Pick<Config, 'limitsDbPath'>): LimitStore => createSqliteLimitStore(config.limitsDbPath ?? ':memory:')
+export const createLimitStore = (config: Pick<Config, 'redisUrl' | 'limitsRedisTimeoutMs' | 'limitsDbPath'>): LimitStore =>
+  config.redisUrl === undefined
+    ? createSqliteLimitStore(config.limitsDbPath ?? ':memory:')
+    : createRedisLimitStore(config.redisUrl, config.limitsRedisTimeoutMs)
