@@ -1,6 +1,6 @@
 import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
-import { buildClientKeys } from './auth/client-keys.ts'
+import { buildClientKeys, sha256 } from './auth/client-keys.ts'
 import { createKeyChecker } from './auth/key-checker.ts'
 import { authPlugin } from './auth/auth-plugin.ts'
 import type { Config } from './config/env-schema.ts'
@@ -14,6 +14,7 @@ import { chatCompletionsRoute } from './routes/chat-completions.ts'
 import { healthRoute, type Lifecycle } from './routes/health.ts'
 import { messagesRoute } from './routes/messages.ts'
 import { modelsRoute } from './routes/models.ts'
+import { usageRoute } from './routes/usage.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
 import { createUpstreamClient } from './upstream/upstream-client.ts'
 
@@ -36,10 +37,14 @@ const ROUTES: RouteTable = new Map([
   ['/v1/messages/count_tokens', ['POST']],
   ['/v1/models', ['GET']],
   ['/v1/models/*', ['GET']],
+  ['/v1/usage', ['GET']],
 ])
 
 /** The only routes served without a client key. */
 const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health'])
+
+/** The only routes ADMIN_API_KEY opens (besides client keys). */
+const ADMIN_ROUTES: ReadonlySet<string> = new Set(['/v1/usage'])
 
 const EXPOSED_HEADERS = [
   'x-request-id',
@@ -74,6 +79,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const registry = createStreamRegistry()
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
+  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
   const clientKeys = buildClientKeys(config)
   // No store at all (no file, no connection) unless some key has a counted limit.
   const limitStore = clientKeys.some((key) => key.limits) ? createLimitStore(config) : undefined
@@ -82,14 +88,22 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     failMode: config.limitsFailMode,
     estimate: { charsPerToken: config.tokenEstCharsPerToken, imageTokens: config.imageTokenEquiv },
     log,
+    events: metrics?.limitEvents,
   })
-  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
   // standardHostname false: Elysia's own path reading then starts after "http://", not at a fixed
   // offset that lands inside the path when the Host is shorter than 4 characters.
   const base = new Elysia({ normalize: false, handler: { standardHostname: false } }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
-    .use(authPlugin({ checkKey: createKeyChecker(clientKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
+    .use(
+      authPlugin({
+        checkKey: createKeyChecker(clientKeys),
+        maxBodyBytes: config.maxBodyBytes,
+        openRoutes: OPEN_ROUTES,
+        adminRoutes: ADMIN_ROUTES,
+        checkAdmin: config.adminApiKey === undefined ? undefined : createKeyChecker([{ digest: sha256(config.adminApiKey), label: 'admin' }]),
+      }),
+    )
     .use(healthRoute(lifecycle, limitStore?.kind === 'redis' ? limitStore.ping : undefined))
     .use(
       chatCompletionsRoute({
@@ -111,5 +125,6 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
       messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry, limiter }),
     )
     .use(modelsRoute(config, Math.floor(now())))
+    .use(usageRoute({ keys: clientKeys, store: limitStore }))
   return { app, registry, lifecycle, metrics, limitStore }
 }

@@ -11,7 +11,8 @@ export type ClientKey = {
   readonly label: string
   /** Only when at least one counted limit is set: keys without it never touch the limit store. */
   readonly limits?: KeyLimits
-  /** Only when the entry lists `models`. */
+  /** Only when the entry lists `models`: the list (for GET /v1/usage) and its matcher. */
+  readonly models?: readonly string[]
   readonly allowsModel?: (model: string) => boolean
 }
 
@@ -67,7 +68,7 @@ export const buildClientKeys = (config: Pick<Config, 'allowedApiKeys' | 'clientK
       if (earlierKey !== undefined) throw new ConfigError(`${where}, ${entry.key === undefined ? 'key_sha256' : 'key'}: the same key is also in ${earlierKey}`)
       holders.set(hex, holder)
       const limits = toLimits(entry)
-      keys.push({ digest, label: entry.name, ...(limits && { limits }), ...(entry.models && { allowsModel: toModelMatcher(entry.models) }) })
+      keys.push({ digest, label: entry.name, ...(limits && { limits }), ...(entry.models && { models: entry.models, allowsModel: toModelMatcher(entry.models) }) })
     })
   }
   if (keys.length === 0) throw new ConfigError('ALLOWED_API_KEYS: required, but neither it nor CLIENT_KEYS_JSON / CLIENT_KEYS_FILE sets a key')

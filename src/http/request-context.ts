@@ -9,6 +9,8 @@ export type RequestContext = {
   keyId?: string
   /** The admitted key's settings. */
   client?: ClientKey
+  /** ADMIN_API_KEY was presented, on a route that takes it. */
+  admin?: boolean
   /** x-ratelimit-* of an admitted limited key, on every answer (the error plugin adds them too). */
   limitHeaders?: Record<string, string>
 }

@@ -28,6 +28,9 @@ const histogramLines = (name: string, help: string, histogram: Histogram) => [
 export const toPrometheusText = (snapshots: readonly MetricsSnapshot[]): string => {
   const requests = sumCounters(snapshots.map((s) => s.requests))
   const errors = sumCounters(snapshots.map((s) => s.upstreamErrors))
+  const keyRequests = sumCounters(snapshots.map((s) => s.keyRequests))
+  const keyTokens = sumCounters(snapshots.map((s) => s.keyTokens))
+  const refusals = sumCounters(snapshots.map((s) => s.limitRefusals))
   return [
     '# HELP gateway_requests_total Requests answered, by route, status and model asked.',
     '# TYPE gateway_requests_total counter',
@@ -38,6 +41,18 @@ export const toPrometheusText = (snapshots: readonly MetricsSnapshot[]): string 
     '# HELP gateway_upstream_retries_total Upstream attempts beyond the first.',
     '# TYPE gateway_upstream_retries_total counter',
     `gateway_upstream_retries_total ${snapshots.reduce((total, s) => total + s.retries, 0)}`,
+    '# HELP gateway_key_requests_total Requests answered, by client key name (or key id for ALLOWED_API_KEYS).',
+    '# TYPE gateway_key_requests_total counter',
+    ...Object.entries(keyRequests).map(([key, value]) => `gateway_key_requests_total{${labels(['key'], [key])}} ${value}`),
+    '# HELP gateway_key_tokens_total Tokens the upstream reported, by client key name and kind (prompt, completion).',
+    '# TYPE gateway_key_tokens_total counter',
+    ...Object.entries(keyTokens).map(([key, value]) => `gateway_key_tokens_total{${labels(['key', 'kind'], JSON.parse(key))}} ${value}`),
+    '# HELP gateway_limit_refusals_total Requests refused by a per-key limit, by key name and limit.',
+    '# TYPE gateway_limit_refusals_total counter',
+    ...Object.entries(refusals).map(([key, value]) => `gateway_limit_refusals_total{${labels(['key', 'limit'], JSON.parse(key))}} ${value}`),
+    '# HELP gateway_limit_store_failures_total Limit store calls that failed or timed out (LIMITS_FAIL_MODE decides what follows).',
+    '# TYPE gateway_limit_store_failures_total counter',
+    `gateway_limit_store_failures_total ${snapshots.reduce((total, s) => total + s.limitStoreFailures, 0)}`,
     '# HELP gateway_streams_open Streams in flight.',
     '# TYPE gateway_streams_open gauge',
     `gateway_streams_open ${snapshots.reduce((total, s) => total + s.streamsOpen, 0)}`,
