@@ -13,7 +13,7 @@ export type MetricsSnapshot = {
   streamsOpen: number
   latency: Histogram
   ttfb: Histogram
-  /** By client key label (a configured name or key id: a bounded set, never a key). */
+  /** By [client key label] (a configured name or key id: a bounded set, never a key). */
   keyRequests: Record<string, number>
   /** By [label, "prompt" | "completion"]. */
   keyTokens: Record<string, number>
@@ -72,7 +72,7 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
       if (fields.upstream_status !== undefined && fields.total_ms !== undefined) observe(snapshot.latency, fields.total_ms / 1000)
       if (fields.upstream_status !== undefined && fields.ttfb_ms !== undefined) observe(snapshot.ttfb, fields.ttfb_ms / 1000)
       if (fields.key_id === undefined) return
-      increment(snapshot.keyRequests, fields.key_id)
+      increment(snapshot.keyRequests, JSON.stringify([fields.key_id]))
       if (fields.prompt_tokens) increment(snapshot.keyTokens, JSON.stringify([fields.key_id, 'prompt']), fields.prompt_tokens)
       if (fields.completion_tokens) increment(snapshot.keyTokens, JSON.stringify([fields.key_id, 'completion']), fields.completion_tokens)
     },
