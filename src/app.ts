@@ -122,7 +122,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
       }),
     )
     .use(
-      messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry, limiter }),
+      messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry, limiter, maxEventSize: MAX_UPSTREAM_EVENT_SIZE }),
     )
     .use(modelsRoute(config, Math.floor(now())))
     .use(usageRoute({ keys: clientKeys, store: limitStore }))

@@ -6,6 +6,7 @@ import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
+import { createNativeUsageTap } from '../stream/native-usage-tap.ts'
 import { passthroughBody } from '../stream/passthrough-body.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
@@ -20,6 +21,8 @@ export type MessagesDeps = {
   /** Bodies in flight are registered like chat streams: counted, waited for and cut by a drain. */
   registry: StreamRegistry
   limiter: KeyLimiter
+  /** Largest upstream event the usage tap of a limited key holds. */
+  maxEventSize: number
 }
 
 /** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
@@ -64,13 +67,22 @@ export const messagesRoute = (deps: MessagesDeps) => {
       }
       log.deferred = true
       log.markFirstByte()
+      // A limited key (its reservation settles when the log line is written) settles on the usage
+      // the answer reports, read beside the pass-through.
+      const tap = log.onEnd && createNativeUsageTap({ isStream: (reply.response.headers.get('content-type') ?? '').startsWith('text/event-stream'), maxEventSize: deps.maxEventSize })
       // Aborting the reply ends the body with an Anthropic error event (see passthroughBody).
       const inFlight = { abortWith: reply.abort }
-      const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
-        deps.registry.delete(inFlight)
-        if (fault) log.noteError(fault)
-        log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
-      })
+      const piped = passthroughBody(
+        reply,
+        deps.idleTimeoutSeconds,
+        (fault) => {
+          deps.registry.delete(inFlight)
+          if (fault) log.noteError(fault)
+          if (tap) Object.assign(log.fields, tap.usage())
+          log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
+        },
+        tap?.feed,
+      )
       if (piped) deps.registry.add(inFlight)
       else log.write(reply.response.status)
       return new Response(piped, { status: reply.response.status, headers })

@@ -11,9 +11,15 @@ const encoder = new TextEncoder()
  * slows the upstream socket. UPSTREAM_TIMEOUT applies between reads. If the body ends early (a
  * cut, an idle timeout), an Anthropic `error` event follows blank lines that close any half-sent
  * event, so the client's SDK raises instead of taking a cut stream for a whole one. `onEnd` gets
- * why it ended early, if it did (a client that left: clientClosed()).
+ * why it ended early, if it did (a client that left: clientClosed()). `onChunk`, when given, sees
+ * every chunk passed on.
  */
-export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number, onEnd: (fault: OpenAIError | undefined) => void) => {
+export const passthroughBody = (
+  reply: UpstreamReply,
+  idleTimeoutSeconds: number,
+  onEnd: (fault: OpenAIError | undefined) => void,
+  onChunk?: (chunk: Uint8Array) => void,
+) => {
   const body = reply.response.body
   if (!body) return null
   const isStream = (reply.response.headers.get('content-type') ?? '').startsWith('text/event-stream')
@@ -34,6 +40,7 @@ export const passthroughBody = (reply: UpstreamReply, idleTimeoutSeconds: number
           const { done, value } = await reader.read()
           if (done) return end(controller, undefined)
           silence.heard()
+          onChunk?.(value)
           controller.enqueue(value)
         } catch (error) {
           end(controller, silence.faultOf(error))

@@ -46,6 +46,18 @@ describe('GET /v1/usage', () => {
     expect(JSON.stringify(body)).not.toContain(KEY)
   })
 
+  test('the Anthropic-native routes settle on the usage the answer reports, JSON or streamed', async () => {
+    const before = (await json(await usage(ADMIN, '?name=team-a'))).today
+    const message = await json(await gw.post('/v1/messages', ASK, { 'x-api-key': KEY, authorization: '' }))
+    const streamed = await (await gw.post('/v1/messages', { ...ASK, stream: true }, { 'x-api-key': KEY, authorization: '' })).text()
+    const delta = JSON.parse(streamed.split('\n').filter((line) => line.includes('"message_delta"')).at(-1)?.slice(6) ?? '{}')
+    const after = (await json(await usage(ADMIN, '?name=team-a'))).today
+    const { input_tokens, output_tokens } = message.usage
+    expect(after.prompt_tokens - before.prompt_tokens).toBe(2 * input_tokens)
+    expect(after.completion_tokens - before.completion_tokens).toBe(output_tokens + delta.usage.output_tokens)
+    expect(after.tokens - before.tokens).toBe(2 * input_tokens + output_tokens + delta.usage.output_tokens)
+  })
+
   test('keys without limits are not counted in the store: today and this_month are null', async () => {
     const body = await json(await usage('sk-unlimited-0009'))
     expect(body).toMatchObject({ name: 'unlimited', today: null, this_month: null, remaining: { requests: null, daily_tokens: null } })
