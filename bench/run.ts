@@ -28,7 +28,7 @@ if (unknownArguments.length > 0) {
 requireProcFs()
 const quick = process.argv.includes('--quick')
 
-// Full: 5 targets, 9 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 5 minutes.
+// Full: 6 targets, 10 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 5 minutes.
 // Quick: 2 concurrencies × ~3 s, memory without the floors: under 2 minutes.
 const settings = {
   concurrencies: quick ? [1, 64] : [1, 16, 64, 256],
@@ -48,6 +48,14 @@ interface TargetPlan {
   kind: TargetKind
   workers: number
   modes: Mode[]
+  /** Added to the gateway's environment. */
+  env?: Record<string, string>
+}
+
+/** The bench key with limits it never reaches: every request pays for one reserve and one settle. */
+const LIMITED_KEY_ENV = {
+  ALLOWED_API_KEYS: '',
+  CLIENT_KEYS_JSON: JSON.stringify([{ name: 'bench', key: 'sk-bench', rpm: 1e9, tpm: 1e12, daily_token_budget: 1e15 }]),
 }
 
 /** The names the checks compare, so that the list below may be reordered freely. */
@@ -60,6 +68,8 @@ const TARGETS: TargetPlan[] = [
   { name: NAMES.floorMapper, kind: 'floor-mapper', workers: 1, modes: MODES },
   { name: NAMES.gateway, kind: 'gateway', workers: 1, modes: MODES },
   { name: NAMES.gateway2, kind: 'gateway', workers: 2, modes: MODES },
+  // The cost of limits with the instance's SQLite counters, against gateway-w2 in the same run.
+  { name: 'gateway-w2-limited', kind: 'gateway', workers: 2, modes: ['non-stream'], env: LIMITED_KEY_ENV },
 ]
 
 const startedAt = new Date().toISOString()
@@ -75,7 +85,7 @@ function start(target: TargetPlan, upstream: Service): Promise<Service> {
     case 'floor-mapper':
       return startFloor(target.name, 'mapper', upstream, logDir)
     case 'gateway':
-      return startGateway(target.name, upstream, target.workers, logDir)
+      return startGateway(target.name, upstream, target.workers, logDir, target.env)
   }
 }
 
@@ -160,7 +170,8 @@ async function main(): Promise<RunResult> {
     FAST_UPSTREAM_DELAY_MS: String(delayMs),
   })
   // The floors' memory is context for the full run; a quick run keeps to its 2 minutes without it.
-  const memoryTargets = running.filter(({ plan }) => !quick || !plan.kind.startsWith('floor-'))
+  // Streams only: a target measured without them (the limited key) has no memory figure.
+  const memoryTargets = running.filter(({ plan }) => plan.modes.includes('stream') && (!quick || !plan.kind.startsWith('floor-')))
   for (const { plan } of memoryTargets) memory[plan.name] = await measureMemory(plan, slowUpstream)
   await stop(slowUpstream)
 
