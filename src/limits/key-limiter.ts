@@ -1,10 +1,10 @@
-import type { ClientKey, KeyLimits } from '../auth/client-keys.ts'
+import type { KeyLimits } from '../auth/client-keys.ts'
 import type { RequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
 import { type EstimateSettings, estimateRequestTokens } from '../mapping/estimate-prompt-tokens.ts'
 import type { RequestLogFields } from '../logging/request-log.ts'
 import { limitExceeded, limitsUnavailable, modelNotAllowed, toRateLimitHeaders } from './limit-answers.ts'
-import { periodsOf, type Refusal } from './limit-rules.ts'
+import { type Decision, periodsOf, type Refusal } from './limit-rules.ts'
 import type { LimitStore } from './limit-store.ts'
 
 /** A failing store is logged at most this often (every failure is counted in metrics). */
@@ -18,8 +18,6 @@ export type LimitEvents = {
 }
 
 type UpstreamBody = Parameters<typeof estimateRequestTokens>[0] & { model: string }
-
-const limitOf = (limits: KeyLimits, refusal: Refusal) => limits[refusal] ?? 0
 
 /**
  * What a request used, to settle its reservation: the tokens the upstream reported; nothing for a
@@ -61,24 +59,24 @@ export const createKeyLimiter = ({
     log.warn({ msg: 'limit store failed', store: store?.kind, during, fail_mode: failMode, error: (error as Error)?.message ?? String(error) })
   }
 
-  const reserve = async (context: RequestContext, client: ClientKey & { limits: KeyLimits }, tokens: number) => {
+  const reserve = async ({ store, context, name, limits, tokens }: { store: LimitStore; context: RequestContext; name: string; limits: KeyLimits; tokens: number }) => {
     const now = Date.now()
     const id = crypto.randomUUID()
-    let decision: Awaited<ReturnType<LimitStore['reserve']>>
+    let decision: Decision
     try {
-      decision = await (store as LimitStore).reserve({ name: client.label, limits: client.limits, id, tokens, now })
+      decision = await store.reserve({ name, limits, id, tokens, now })
     } catch (error) {
       storeFailed(error, 'reserve')
       if (failMode === 'closed') throw limitsUnavailable()
       return
     }
-    const headers = toRateLimitHeaders(client.limits, decision.requests, decision.tokens)
+    const headers = toRateLimitHeaders(limits, decision.requests, decision.tokens)
     if (decision.refusal) {
-      events.refused?.(client.label, decision.refusal)
+      events.refused?.(name, decision.refusal)
       throw limitExceeded({
-        name: client.label,
+        name,
         refusal: decision.refusal,
-        limit: limitOf(client.limits, decision.refusal),
+        limit: limits[decision.refusal] ?? 0,
         requested: tokens,
         retryAfterMs: decision.retryAfterMs,
         headers,
@@ -87,8 +85,7 @@ export const createKeyLimiter = ({
     context.limitHeaders = headers
     const { day, month } = periodsOf(now)
     context.log.onEnd = (fields) => {
-      const settlement = { name: client.label, limits: client.limits, id, reserved: tokens, day, month, now: Date.now(), ...usedBy(fields, tokens) }
-      ;(store as LimitStore).settle(settlement).catch((error) => storeFailed(error, 'settle'))
+      store.settle({ name, limits, id, reserved: tokens, day, month, now: Date.now(), ...usedBy(fields, tokens) }).catch((error) => storeFailed(error, 'settle'))
     }
   }
 
@@ -101,8 +98,9 @@ export const createKeyLimiter = ({
     admit(context: RequestContext, body: UpstreamBody, choices: number): Promise<void> | undefined {
       const client = context.client
       if (client?.allowsModel && !client.allowsModel(body.model)) throw modelNotAllowed(body.model)
-      if (client?.limits === undefined) return undefined
-      return reserve(context, client as ClientKey & { limits: KeyLimits }, choices === 0 ? 0 : estimateRequestTokens(body, choices, estimate))
+      if (client?.limits === undefined || store === undefined) return undefined
+      const tokens = choices === 0 ? 0 : estimateRequestTokens(body, choices, estimate)
+      return reserve({ store, context, name: client.label, limits: client.limits, tokens })
     },
   }
 }
