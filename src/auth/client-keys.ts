@@ -45,12 +45,14 @@ export const buildClientKeys = (config: Pick<Config, 'allowedApiKeys' | 'clientK
   const keys: ClientKey[] = []
   /** Who holds each key digest (hex), for the error that names both holders. */
   const holders = new Map<string, string>()
+  /** Labels in use: a name equal to another key's id would share its usage and stored responses. */
+  const names = new Map<string, string>()
   for (const key of new Set(config.allowedApiKeys)) {
     const digest = sha256(key)
     holders.set(Buffer.from(digest).toString('hex'), 'ALLOWED_API_KEYS')
     keys.push({ digest, label: toKeyId(digest) })
+    names.set(toKeyId(digest), 'the id of a key in ALLOWED_API_KEYS')
   }
-  const names = new Map<string, string>()
   const sources = [
     ['CLIENT_KEYS_JSON', config.clientKeysJson],
     ['CLIENT_KEYS_FILE', config.clientKeysFile],

@@ -54,6 +54,10 @@ describe('client keys from ALLOWED_API_KEYS, CLIENT_KEYS_JSON and CLIENT_KEYS_FI
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-1"},{"name":"b","key":"sk-1"}]' }, 'CLIENT_KEYS_JSON: entry 1 ("b"), key: the same key is also in CLIENT_KEYS_JSON entry 0'],
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-1"},{"name":"a","key":"sk-2"}]' }, 'CLIENT_KEYS_JSON: entry 1 ("a"), name: also used by CLIENT_KEYS_JSON entry 0'],
     [{ ALLOWED_API_KEYS: 'sk-a', ADMIN_API_KEY: 'sk-a' }, 'ADMIN_API_KEY: must differ from every client key'],
+    [
+      { ALLOWED_API_KEYS: 'sk-a', CLIENT_KEYS_JSON: `[{"name":"${createHash('sha256').update('sk-a').digest('hex').slice(0, 8)}","key":"sk-b"}]` },
+      `CLIENT_KEYS_JSON: entry 0 ("${createHash('sha256').update('sk-a').digest('hex').slice(0, 8)}"), name: also used by the id of a key in ALLOWED_API_KEYS`,
+    ],
   ])('%o → %s', (env, message) => {
     const error = errorOf(env)
     expect(error).toBe(message)
