@@ -9,6 +9,7 @@ import { requireProcFs } from './measure-proc.ts'
 import { memoryTest, type MemoryResult } from './memory-test.ts'
 import { printReport, writeResult, type RunResult } from './report.ts'
 import { checkAnswer, requestSpec, type TargetKind } from './requests.ts'
+import { startRedisServer, stopRedisServers } from '../test/support/redis-server.ts'
 import {
   startBare,
   startFloor,
@@ -28,7 +29,7 @@ if (unknownArguments.length > 0) {
 requireProcFs()
 const quick = process.argv.includes('--quick')
 
-// Full: 6 targets, 10 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 5 minutes.
+// Full: 7 targets, 11 target-modes × 4 concurrencies × ~7 s, plus memory tests: about 5 minutes.
 // Quick: 2 concurrencies × ~3 s, memory without the floors: under 2 minutes.
 const settings = {
   concurrencies: quick ? [1, 64] : [1, 16, 64, 256],
@@ -50,6 +51,8 @@ interface TargetPlan {
   modes: Mode[]
   /** Added to the gateway's environment. */
   env?: Record<string, string>
+  /** Counters in a redis-server the run starts (REDIS_URL). */
+  redis?: boolean
 }
 
 /** The bench key with limits it never reaches: every request pays for one reserve and one settle. */
@@ -70,7 +73,11 @@ const TARGETS: TargetPlan[] = [
   { name: NAMES.gateway2, kind: 'gateway', workers: 2, modes: MODES },
   // The cost of limits with the instance's SQLite counters, against gateway-w2 in the same run.
   { name: 'gateway-w2-limited', kind: 'gateway', workers: 2, modes: ['non-stream'], env: LIMITED_KEY_ENV },
+  { name: 'gateway-w2-limited-redis', kind: 'gateway', workers: 2, modes: ['non-stream'], env: LIMITED_KEY_ENV, redis: true },
 ]
+
+/** Set once the run has started its redis-server. */
+let redisUrl = ''
 
 const startedAt = new Date().toISOString()
 const resultsDir = `${import.meta.dir}/results`
@@ -85,7 +92,7 @@ function start(target: TargetPlan, upstream: Service): Promise<Service> {
     case 'floor-mapper':
       return startFloor(target.name, 'mapper', upstream, logDir)
     case 'gateway':
-      return startGateway(target.name, upstream, target.workers, logDir, target.env)
+      return startGateway(target.name, upstream, target.workers, logDir, { ...target.env, ...(target.redis && { REDIS_URL: redisUrl }) })
   }
 }
 
@@ -158,6 +165,7 @@ async function main(): Promise<RunResult> {
 
   console.error(`Throughput cells (${settings.durationS} s each):`)
   const upstream = await startUpstream('fast-upstream', logDir, { FAST_UPSTREAM_EVENTS: String(settings.streamEvents) })
+  if (TARGETS.some((plan) => plan.redis)) redisUrl = (await startRedisServer()).url
   const running = await startTargets(upstream, skipped)
   await measureThroughput(running, upstream, cells)
   for (const { service } of running) await stop(service)
@@ -198,4 +206,5 @@ try {
   process.exitCode = 1
 } finally {
   await stopAll()
+  await stopRedisServers()
 }
