@@ -23,7 +23,7 @@ type UpstreamBody = Parameters<typeof estimateRequestTokens>[0] & { model: strin
  * What a request used, to settle its reservation: the tokens the upstream reported; nothing for a
  * request refused with a 4xx (nothing was generated); else (a cut, a timeout, a 5xx) the estimate.
  */
-const usedBy = (fields: RequestLogFields, estimate: number) => {
+export const settledUse = (fields: RequestLogFields, estimate: number) => {
   const prompt = fields.prompt_tokens ?? 0
   const completion = fields.completion_tokens ?? 0
   if (fields.prompt_tokens !== undefined || fields.completion_tokens !== undefined) return { used: prompt + completion, prompt, completion }
@@ -85,7 +85,7 @@ export const createKeyLimiter = ({
     context.limitHeaders = headers
     const { day, month } = periodsOf(now)
     context.log.onEnd = (fields) => {
-      store.settle({ name, limits, id, reserved: tokens, day, month, now: Date.now(), ...usedBy(fields, tokens) }).catch((error) => storeFailed(error, 'settle'))
+      store.settle({ name, limits, id, reserved: tokens, day, month, now: Date.now(), ...settledUse(fields, tokens) }).catch((error) => storeFailed(error, 'settle'))
     }
   }
 

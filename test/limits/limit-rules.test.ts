@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { settledUse } from '../../src/limits/key-limiter.ts'
 import { toRateLimitHeaders, toResetText } from '../../src/limits/limit-answers.ts'
 import { decide, type KeyCounters, periodsOf, refill, settleBucket } from '../../src/limits/limit-rules.ts'
 
@@ -68,4 +69,19 @@ test('rate-limit headers: requests for rpm, tokens for tpm; remaining rounded do
     'x-ratelimit-reset-tokens': '1m1s',
   })
   expect(toRateLimitHeaders({ daily_token_budget: 5 }, undefined, undefined)).toEqual({})
+})
+
+describe('what a request settles at when it ends', () => {
+  const base = { request_id: 'r', method: 'POST', path: '/v1/chat/completions' }
+  test.each([
+    ['the tokens the upstream reported', { status: 200, prompt_tokens: 12, completion_tokens: 30 }, { used: 42, prompt: 12, completion: 30 }],
+    ['a cut stream: what was reported before the cut', { status: 502, prompt_tokens: 12, completion_tokens: 3 }, { used: 15, prompt: 12, completion: 3 }],
+    ['a 4xx without usage: nothing was generated', { status: 400 }, { used: 0, prompt: 0, completion: 0 }],
+    ['an upstream 429: nothing', { status: 429, upstream_status: 429 }, { used: 0, prompt: 0, completion: 0 }],
+    ['a 5xx or a timeout without usage: the estimate', { status: 504 }, { used: 500, prompt: 0, completion: 0 }],
+    ['a client that left before any usage: the estimate', { status: 499 }, { used: 500, prompt: 0, completion: 0 }],
+    ['a native answer whose usage was not read: the estimate', { status: 200 }, { used: 500, prompt: 0, completion: 0 }],
+  ])('%s', (_, fields, settled) => {
+    expect(settledUse({ ...base, ...fields }, 500)).toEqual(settled)
+  })
 })
