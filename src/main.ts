@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildClientKeys } from './auth/client-keys.ts'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
+import { createSqliteLimitStore } from './limits/sqlite-limit-store.ts'
 import { createLogger } from './logging/logger.ts'
 import { createMetricsServer } from './metrics/metrics-server.ts'
 import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
@@ -14,7 +15,7 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  * SIGTERM/SIGINT to each worker by PID, exiting when they have.
  */
 // The checks that can fail on a bad configuration, run before anything starts.
-const { config } = loadConfigOrExit(process.env, (loaded) => [buildUpstreamHeaders(loaded), buildClientKeys(loaded)])
+const { config, checked } = loadConfigOrExit(process.env, (loaded) => ({ headers: buildUpstreamHeaders(loaded), clientKeys: buildClientKeys(loaded) }))
 const log = createLogger(config.logLevel)
 const WORKER = join(import.meta.dir, 'server.ts')
 const CRASH_WINDOW_MS = 60_000
@@ -49,12 +50,23 @@ const WORKER_ENV: Record<string, string | undefined> = { BUN_CONFIG_MAX_HTTP_REQ
 /**
  * The workers share their limit counters through one SQLite file (see sqlite-limit-store.ts);
  * without LIMITS_DB_PATH it lives in a directory of this launch, removed when the launcher exits.
- * (Workers open it only when a key has limits and REDIS_URL is unset.)
+ * When some key has limits and REDIS_URL is unset, the launcher creates it before the workers
+ * start, so they find it ready and a path that cannot be written is one line here.
  */
-if (config.limitsDbPath === undefined) {
+const limitsDbPath = (() => {
+  if (config.limitsDbPath !== undefined) return config.limitsDbPath
   const dir = mkdtempSync(join(tmpdir(), 'gateway-limits-'))
-  WORKER_ENV.LIMITS_DB_PATH = join(dir, 'limits.sqlite')
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'limits.sqlite')
+})()
+WORKER_ENV.LIMITS_DB_PATH = limitsDbPath
+if (config.redisUrl === undefined && checked.clientKeys.some((key) => key.limits)) {
+  try {
+    createSqliteLimitStore(limitsDbPath).close()
+  } catch (error) {
+    process.stderr.write(`configuration error: LIMITS_DB_PATH: cannot open ${limitsDbPath} (${(error as Error).message})\n`)
+    process.exit(2)
+  }
 }
 
 const spawnWorker = (slot: number, delayMs: number) => {

@@ -13,6 +13,19 @@ CREATE TABLE IF NOT EXISTS usage (name TEXT NOT NULL, period TEXT NOT NULL, requ
 /** Periods older than this are deleted at start-up: the TTL of the SQLite store. */
 const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
 
+const SET_UP_ATTEMPTS = 50
+
+const settleSetUp = (setUp: () => void) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return setUp()
+    } catch (error) {
+      if (attempt >= SET_UP_ATTEMPTS || !/locked|busy/i.test((error as Error).message)) throw error
+      Bun.sleepSync(20)
+    }
+  }
+}
+
 /**
  * Counters in one SQLite file that every worker of an instance opens (LIMITS_DB_PATH; the launcher
  * makes a temporary one when unset), so a limit holds for the instance, not per worker. WAL lets
@@ -21,15 +34,16 @@ const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
  */
 export const createSqliteLimitStore = (path: string): LimitStore => {
   const db = new Database(path, { create: true, strict: true })
-  // First: workers start together, and another worker's set-up or transaction (microseconds
-  // each) is waited for instead of failing at once.
-  db.run('PRAGMA busy_timeout = 1000')
-  db.run('PRAGMA journal_mode = WAL')
-  // Counters, not records: a commit need not survive a power cut, so no fsync per commit.
-  db.run('PRAGMA synchronous = NORMAL')
-  db.run(SCHEMA)
-  const cutoff = periodsOf(Date.now() - KEEP_PERIODS_MS)
-  db.query('DELETE FROM usage WHERE period < $month').run({ month: cutoff.month })
+  // Set-up, once per worker; the workers start together, and the WAL switch can meet another
+  // worker's lock that busy_timeout does not wait for (SQLITE_BUSY at once): tried again.
+  settleSetUp(() => {
+    db.run('PRAGMA busy_timeout = 1000')
+    db.run('PRAGMA journal_mode = WAL')
+    // Counters, not records: a commit need not survive a power cut, so no fsync per commit.
+    db.run('PRAGMA synchronous = NORMAL')
+    db.run(SCHEMA)
+    db.query('DELETE FROM usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
+  })
 
   const bucket = db.query<{ level: number; at: number }, { name: string; kind: string }>('SELECT level, at FROM buckets WHERE name = $name AND kind = $kind')
   const writeBucket = db.query('INSERT OR REPLACE INTO buckets (name, kind, level, at) VALUES ($name, $kind, $level, $at)')

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from 'bun:test'
 import { createMockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
+import { spawnBun } from '../support/processes.ts'
 import { chatBody, startChildGateway } from '../support/reliability-gateway.ts'
 import { UPSTREAM_KEY } from '../support/test-gateway.ts'
 
@@ -29,3 +30,18 @@ test('one instance with WORKERS=2: a 10 rpm key gets exactly 10 answers out of 3
     await gateway.stop()
   }
 }, 20_000)
+
+test.each([
+  [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-secret-value","rpm":0}]' }, 'configuration error: CLIENT_KEYS_JSON: entry 0 ("a"), rpm: expected integer to be greater or equal to 1'],
+  [
+    { CLIENT_KEYS_JSON: JSON.stringify([{ name: 'a', key: 'sk-secret-value', rpm: 1 }]), LIMITS_DB_PATH: '/nonexistent-dir/limits.sqlite' },
+    'configuration error: LIMITS_DB_PATH: cannot open /nonexistent-dir/limits.sqlite',
+  ],
+])('the launcher stops on %o with one line and exit code 2', async (env, line) => {
+  const launcher = spawnBun('src/main.ts', { UPSTREAM_API_URL: mock.url, UPSTREAM_API_KEY: UPSTREAM_KEY, HOST: '127.0.0.1', PORT: '0', WORKERS: '1', ...env })
+  expect(await launcher.exited).toBe(2)
+  const output = launcher.output().trim()
+  expect(output).toStartWith(line)
+  expect(output.split('\n')).toHaveLength(1)
+  expect(output).not.toContain('sk-secret-value')
+})
