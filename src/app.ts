@@ -1,10 +1,13 @@
 import { cors } from '@elysiajs/cors'
 import { Elysia } from 'elysia'
+import { buildClientKeys, sha256 } from './auth/client-keys.ts'
 import { createKeyChecker } from './auth/key-checker.ts'
 import { authPlugin } from './auth/auth-plugin.ts'
 import type { Config } from './config/env-schema.ts'
 import { errorPlugin, type RouteTable } from './errors/error-plugin.ts'
 import { requestContextPlugin } from './http/request-context-plugin.ts'
+import { createLimitStore } from './limits/create-limit-store.ts'
+import { createKeyLimiter } from './limits/key-limiter.ts'
 import type { Logger } from './logging/logger.ts'
 import { createMetrics } from './metrics/metrics-registry.ts'
 import { chatCompletionsRoute } from './routes/chat-completions.ts'
@@ -12,6 +15,7 @@ import { healthRoute, type Lifecycle } from './routes/health.ts'
 import { messagesRoute } from './routes/messages.ts'
 import { modelsRoute } from './routes/models.ts'
 import { responsesRoute } from './routes/responses.ts'
+import { usageRoute } from './routes/usage.ts'
 import type { ResponseStore } from './store/response-store.ts'
 import { createResponseStore } from './store/create-response-store.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
@@ -41,12 +45,23 @@ const ROUTES: RouteTable = new Map([
   ['/v1/messages/count_tokens', ['POST']],
   ['/v1/models', ['GET']],
   ['/v1/models/*', ['GET']],
+  ['/v1/usage', ['GET']],
 ])
 
 /** The only routes served without a client key. */
 const OPEN_ROUTES: ReadonlySet<string> = new Set(['/health'])
 
-const EXPOSED_HEADERS = ['x-request-id', 'x-upstream-request-id', 'x-gateway-adjustments', 'retry-after', 'retry-after-ms']
+/** The only routes ADMIN_API_KEY opens (besides client keys). */
+const ADMIN_ROUTES: ReadonlySet<string> = new Set(['/v1/usage'])
+
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-upstream-request-id',
+  'x-gateway-adjustments',
+  'retry-after',
+  'retry-after-ms',
+  ...['requests', 'tokens'].flatMap((kind) => ['limit', 'remaining', 'reset'].map((what) => `x-ratelimit-${what}-${kind}`)),
+]
 
 /**
  * CORS only when CORS_ORIGINS is set, with every option explicit: the plugin's defaults reflect
@@ -79,19 +94,38 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
   const lifecycle: Lifecycle = { draining: false }
   const upstream = createUpstreamClient(config, { fetch, random })
   const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
+  const clientKeys = buildClientKeys(config)
+  // No store at all (no file, no connection) unless some key has a counted limit.
+  const limitStore = clientKeys.some((key) => key.limits) ? createLimitStore(config) : undefined
+  const limiter = createKeyLimiter({
+    store: limitStore,
+    failMode: config.limitsFailMode,
+    estimate: { charsPerToken: config.tokenEstCharsPerToken, imageTokens: config.imageTokenEquiv },
+    log,
+    events: metrics?.limitEvents,
+  })
   // standardHostname false: Elysia's own path reading then starts after "http://", not at a fixed
   // offset that lands inside the path when the Host is shorter than 4 characters.
   const base = new Elysia({ normalize: false, handler: { standardHostname: false } }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
-    .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
-    .use(healthRoute(lifecycle))
+    .use(
+      authPlugin({
+        checkKey: createKeyChecker(clientKeys),
+        maxBodyBytes: config.maxBodyBytes,
+        openRoutes: OPEN_ROUTES,
+        adminRoutes: ADMIN_ROUTES,
+        checkAdmin: config.adminApiKey === undefined ? undefined : createKeyChecker([{ digest: sha256(config.adminApiKey), label: 'admin' }]),
+      }),
+    )
+    .use(healthRoute(lifecycle, limitStore?.kind === 'redis' ? limitStore.ping : undefined))
     .use(
       chatCompletionsRoute({
         mapping: config,
         upstream,
         stream,
         registry,
+        limiter,
         maxBodyBytes: config.maxBodyBytes,
         log,
         now,
@@ -103,6 +137,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         upstream,
         stream,
         registry,
+        limiter,
         store,
         ttlSeconds: config.responsesTtlDays * 86_400,
         maxBodyBytes: config.maxBodyBytes,
@@ -119,8 +154,11 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         maxBodyBytes: config.maxBodyBytes,
         log,
         registry,
+        limiter,
+        maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
       }),
     )
     .use(modelsRoute(config, Math.floor(now())))
-  return { app, registry, lifecycle, metrics, store }
+    .use(usageRoute({ keys: clientKeys, store: limitStore }))
+  return { app, registry, lifecycle, metrics, store, limitStore }
 }

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LauncherSettings } from './config/launcher-settings.ts'
 import { createLogger } from './logging/logger.ts'
@@ -8,8 +10,21 @@ import { createLogger } from './logging/logger.ts'
  * exits non-zero on a crash loop (5 deaths in 60 s) so the container restarts, and forwards
  * SIGTERM/SIGINT to each worker by PID, exiting when they have.
  */
+
+/**
+ * Bun's fetch holds at most 256 requests at once by default and queues the rest: a gateway with
+ * more open streams than that would stall them. An operator's own value wins.
+ */
+const WORKER_ENV: Record<string, string | undefined> = { BUN_CONFIG_MAX_HTTP_REQUESTS: '16384', ...process.env }
+// The workers share their limit counters through one SQLite file (see sqlite-limit-store.ts);
+// without LIMITS_DB_PATH it lives in a directory of this launch, removed when the launcher exits.
+if (!WORKER_ENV.LIMITS_DB_PATH) {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-limits-'))
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+  WORKER_ENV.LIMITS_DB_PATH = join(dir, 'limits.sqlite')
+}
 const checked = Bun.spawnSync([process.execPath, join(import.meta.dir, 'config', 'launcher-settings.ts')], {
-  env: process.env,
+  env: WORKER_ENV,
   stdin: 'ignore',
   stdout: 'pipe',
   stderr: 'inherit',
@@ -44,11 +59,6 @@ const crashes: number[] = []
 let stopping = false
 let exitCode = 0
 
-/**
- * Bun's fetch holds at most 256 requests at once by default and queues the rest: a gateway with
- * more open streams than that would stall them. An operator's own value wins.
- */
-const WORKER_ENV = { BUN_CONFIG_MAX_HTTP_REQUESTS: '16384', ...process.env }
 
 const spawnWorker = (slot: number, delayMs: number) => {
   const proc = Bun.spawn([process.execPath, WORKER], {

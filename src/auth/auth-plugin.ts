@@ -27,6 +27,9 @@ export type AuthOptions = {
   maxBodyBytes: number
   /** Routes (as the router names them) that need no key; every other route needs one. */
   openRoutes: ReadonlySet<string>
+  /** Routes that ADMIN_API_KEY may also call, and its checker (absent without ADMIN_API_KEY). */
+  adminRoutes: ReadonlySet<string>
+  checkAdmin?: KeyChecker
 }
 
 /**
@@ -36,16 +39,22 @@ export type AuthOptions = {
  * any byte of the body is read; routes without a body are checked before their handler. The log
  * line names the same route.
  */
-export const authPlugin = ({ checkKey, maxBodyBytes, openRoutes }: AuthOptions) => {
+export const authPlugin = ({ checkKey, maxBodyBytes, openRoutes, adminRoutes, checkAdmin }: AuthOptions) => {
   const admit = ({ request, route }: { request: Request; route: string }) => {
     const context = getRequestContext(request)
     context.log.fields.path = route
-    if (context.keyId !== undefined || openRoutes.has(route)) return
+    if (context.keyId !== undefined || context.admin || openRoutes.has(route)) return
     const key = presentedKey(request.headers, route)
-    const keyId = key ? checkKey(key) : null
-    if (keyId === null) throw invalidApiKey()
-    context.keyId = keyId
-    context.log.fields.key_id = keyId
+    if (key && checkAdmin && adminRoutes.has(route) && checkAdmin(key)) {
+      context.admin = true
+      context.log.fields.key_id = 'admin'
+      return
+    }
+    const client = key ? checkKey(key) : null
+    if (client === null) throw invalidApiKey()
+    context.client = client
+    context.keyId = client.label
+    context.log.fields.key_id = client.label
     if (Number(request.headers.get('content-length')) > maxBodyBytes) throw requestTooLarge(maxBodyBytes)
   }
   return new Elysia({ name: 'auth-plugin' })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { Errors } from '@sinclair/typebox/errors'
+import { type ClientKeyEntry, parseClientKeyEntries } from '../limits/client-key-entry.ts'
 import { ModelQuirksOverride } from '../mapping/model-quirks.ts'
 
 /**
@@ -132,6 +133,22 @@ const parseLogLevel: Parser<'debug' | 'info' | 'warn' | 'error'> = (raw) => {
   return fail('expected debug, info, warn or error')
 }
 
+const parseEntries: Parser<ClientKeyEntry[]> = (raw) => {
+  try {
+    return parseClientKeyEntries(raw)
+  } catch (error) {
+    return fail((error as Error).message)
+  }
+}
+
+const readKeyFile = (path: string) => {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    return fail(`cannot read ${path} (${(error as { code?: string }).code ?? 'error'})`)
+  }
+}
+
 const envVar = <T>(spec: EnvVar<T>): EnvVar<T> => spec
 
 /**
@@ -166,13 +183,26 @@ export const ENV_VARS = {
   }),
   allowedApiKeys: envVar({
     name: 'ALLOWED_API_KEYS',
-    required: true,
     secret: true,
-    description: 'Comma-separated client keys (Authorization: Bearer <key>); spaces trimmed, empty entries ignored',
-    parse: (raw) => {
-      const keys = parseList(raw)
-      return keys.length > 0 ? keys : fail('needs at least one key')
-    },
+    description: 'Comma-separated client keys without limits (Authorization: Bearer <key>); required unless CLIENT_KEYS_* set keys',
+    parse: parseList,
+  }),
+  clientKeysJson: envVar({
+    name: 'CLIENT_KEYS_JSON',
+    secret: true,
+    description: 'JSON array of keys with settings: {name, key or key_sha256, rpm, tpm, max_concurrent, daily/monthly_token_budget, models}',
+    parse: (raw) => (raw.trim() === '' ? [] : parseEntries(raw)),
+  }),
+  clientKeysFile: envVar({
+    name: 'CLIENT_KEYS_FILE',
+    description: 'Path of a file holding the same JSON array as CLIENT_KEYS_JSON (read once at start-up)',
+    parse: (raw) => (raw.trim() === '' ? [] : parseEntries(readKeyFile(raw.trim()))),
+  }),
+  adminApiKey: envVar({
+    name: 'ADMIN_API_KEY',
+    secret: true,
+    description: "Key that reads every client key's usage on GET /v1/usage (not a client key)",
+    parse: optionalString,
   }),
   defaultModel: envVar({
     name: 'DEFAULT_MODEL',
@@ -406,8 +436,28 @@ export const ENV_VARS = {
   redisUrl: envVar({
     name: 'REDIS_URL',
     secret: true,
-    description: 'redis:// or rediss:// URL: stored responses go to Redis (≥ 7.0), shared by replicas; unset means the SQLite file',
+    description: 'redis:// or rediss:// URL: stored responses and limit counters go to Redis (≥ 7.0), shared by replicas; unset means the SQLite files',
     parse: parseRedisUrl,
+  }),
+  limitsRedisTimeoutMs: envVar({
+    name: 'LIMITS_REDIS_TIMEOUT_MS',
+    default: '250',
+    description: 'Longest wait for one limit check or settlement in Redis before it counts as failed (LIMITS_FAIL_MODE decides)',
+    parse: parseInteger(10, 60_000),
+  }),
+  limitsFailMode: envVar({
+    name: 'LIMITS_FAIL_MODE',
+    default: 'open',
+    description: 'When the limit store fails: open serves the request (logged, counted), closed answers 503',
+    parse: (raw): 'open' | 'closed' => {
+      const value = raw.trim().toLowerCase()
+      return value === 'open' || value === 'closed' ? value : fail('expected open or closed')
+    },
+  }),
+  limitsDbPath: envVar({
+    name: 'LIMITS_DB_PATH',
+    description: 'SQLite file the workers share for limit counters without REDIS_URL (default: a new temporary file per launch)',
+    parse: optionalString,
   }),
 } as const
 

@@ -84,6 +84,7 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
     // A failing upstream answer is named too (the request-id noted from it, or from its error).
     const upstreamRequestId = context?.log.fields.upstream_request_id
     if (upstreamRequestId) set.headers['x-upstream-request-id'] = upstreamRequestId
+    if (context?.limitHeaders) Object.assign(set.headers, context.limitHeaders)
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'
     return errorBodyText(failure, served)

@@ -4,6 +4,10 @@ export type OpenAIErrorType =
   | 'authentication_error'
   | 'billing_error'
   | 'rate_limit_error'
+  /** OpenAI's types on its own 429s: which limit, or a spent quota. */
+  | 'requests'
+  | 'tokens'
+  | 'insufficient_quota'
   | 'server_error'
   | 'timeout_error'
   | 'upstream_error'

@@ -30,6 +30,8 @@ export class RequestLog {
   #written = false
   /** Streams write their line when they end, not when the route returns. */
   deferred = false
+  /** Told once, after the line, that the request ended (a limited key settles its reservation here). */
+  onEnd: ((fields: RequestLogFields) => void) | undefined
 
   constructor(
     private readonly log: Logger,
@@ -57,6 +59,7 @@ export class RequestLog {
     this.fields.status ??= status
     this.fields.total_ms = Math.round(performance.now() - this.#started)
     this.onWritten?.(this.fields)
+    this.onEnd?.(this.fields)
     const level = this.fields.status >= 500 ? 'warn' : 'info'
     if (level === 'info' && !this.log.enabled('info')) return
     this.log[level]({ msg: 'request', ...this.fields })

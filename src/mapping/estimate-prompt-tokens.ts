@@ -1,4 +1,4 @@
-import type { AnthropicTool, ContentBlock } from '../anthropic/request-schema.ts'
+import type { AnthropicTool, ContentBlock, MessageParam } from '../anthropic/request-schema.ts'
 import type { Turn } from './to-anthropic-turns.ts'
 
 export type EstimateSettings = { charsPerToken: number; imageTokens: number }
@@ -51,4 +51,39 @@ export const estimatePromptTokens = (
     tally.chars += tool.name.length + ('input_schema' in tool ? (tool.description?.length ?? 0) + JSON.stringify(tool.input_schema).length : 0)
   }
   return Math.ceil(tally.chars / settings.charsPerToken) + tally.images * settings.imageTokens
+}
+
+/** The parts the estimate reads, from a Messages body (validated, or a native one read as far as it goes). */
+export const promptOfBody = (body: { system?: unknown; messages: readonly unknown[]; tools?: unknown }) => ({
+  system:
+    typeof body.system === 'string'
+      ? [body.system]
+      : Array.isArray(body.system)
+        ? (body.system as ContentBlock[]).flatMap((block) => (block.type === 'text' ? [block.text] : []))
+        : [],
+  turns: (body.messages as MessageParam[]).map((message) => ({
+    role: message.role,
+    content: typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : (message.content ?? []),
+  })),
+  tools: (body.tools as AnthropicTool[] | undefined) ?? [],
+})
+
+/**
+ * The most a request may use, reserved against a key's limits: (prompt estimate + max_tokens) per
+ * choice. A native body the estimate cannot walk counts its max_tokens alone; the upstream will
+ * answer it with its own 400.
+ */
+export const estimateRequestTokens = (
+  body: { system?: unknown; messages: readonly unknown[]; tools?: unknown; max_tokens?: unknown },
+  choices: number,
+  settings: EstimateSettings,
+): number => {
+  const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0
+  let prompt = 0
+  try {
+    prompt = estimatePromptTokens(promptOfBody(body), settings)
+  } catch {
+    // counted as 0, see above
+  }
+  return (Number.isFinite(prompt) ? prompt + maxTokens : maxTokens) * choices
 }

@@ -1,24 +1,14 @@
-import type { ContentBlock, MessageParam } from '../anthropic/request-schema.ts'
 import type { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { Adjustments } from './adjustments.ts'
+import { promptOfBody } from './estimate-prompt-tokens.ts'
 import { findModelQuirks } from './model-quirks.ts'
 import type { RequestMappingOptions } from './to-anthropic-request.ts'
 import { resolveMaxTokens } from './resolve-max-tokens.ts'
 import { resolveModel } from './resolve-model.ts'
 import { fitThinkingBudget } from './to-anthropic-thinking.ts'
-import type { Turn } from './to-anthropic-turns.ts'
 
 export type NativeRequestPlan = { body: Record<string, unknown>; requestedModel: string; stream: boolean; adjustments: Adjustments }
-
-const asTurns = (messages: readonly unknown[]): Turn[] =>
-  (messages as MessageParam[]).map((message) => ({
-    role: message.role,
-    content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : (message.content ?? []),
-  }))
-
-const systemTexts = (system: unknown): string[] =>
-  typeof system === 'string' ? [system] : Array.isArray(system) ? (system as ContentBlock[]).flatMap((b) => (b.type === 'text' ? [b.text] : [])) : []
 
 const unestimable = () =>
   new OpenAIError({
@@ -43,7 +33,7 @@ const resolveNativeMaxTokens = (request: NativeMessagesRequest, model: string, o
         maxOutputTokens: findModelQuirks(model, options.modelQuirks).maxOutputTokens,
         maxTokens: request.max_tokens,
         thinkingBudget: 0,
-        prompt: () => ({ system: systemTexts(request.system), turns: asTurns(request.messages), tools: (request.tools as never[]) ?? [] }),
+        prompt: () => promptOfBody(request),
       },
       options,
       adjustments,

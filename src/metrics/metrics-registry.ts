@@ -13,6 +13,13 @@ export type MetricsSnapshot = {
   streamsOpen: number
   latency: Histogram
   ttfb: Histogram
+  /** By [client key label] (a configured name or key id: a bounded set, never a key). */
+  keyRequests: Record<string, number>
+  /** By [label, "prompt" | "completion"]. */
+  keyTokens: Record<string, number>
+  /** By [label, the limit that refused]. */
+  limitRefusals: Record<string, number>
+  limitStoreFailures: number
 }
 
 const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
@@ -43,7 +50,17 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
     if (models.size < MAX_MODEL_LABELS) models.add(model)
     return models.has(model) ? model : 'other'
   }
-  const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = { requests: {}, upstreamErrors: {}, retries: 0, latency: emptyHistogram(), ttfb: emptyHistogram() }
+  const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = {
+    requests: {},
+    upstreamErrors: {},
+    retries: 0,
+    latency: emptyHistogram(),
+    ttfb: emptyHistogram(),
+    keyRequests: {},
+    keyTokens: {},
+    limitRefusals: {},
+    limitStoreFailures: 0,
+  }
   return {
     observe(fields: RequestLogFields) {
       const route = routes.has(fields.path) ? fields.path : 'other'
@@ -55,6 +72,17 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
       }
       if (fields.upstream_status !== undefined && fields.total_ms !== undefined) observe(snapshot.latency, fields.total_ms / 1000)
       if (fields.upstream_status !== undefined && fields.ttfb_ms !== undefined) observe(snapshot.ttfb, fields.ttfb_ms / 1000)
+      if (fields.key_id === undefined) return
+      increment(snapshot.keyRequests, JSON.stringify([fields.key_id]))
+      if (fields.prompt_tokens) increment(snapshot.keyTokens, JSON.stringify([fields.key_id, 'prompt']), fields.prompt_tokens)
+      if (fields.completion_tokens) increment(snapshot.keyTokens, JSON.stringify([fields.key_id, 'completion']), fields.completion_tokens)
+    },
+    /** The limiter's events (see LimitEvents). */
+    limitEvents: {
+      refused: (label: string, limit: string) => increment(snapshot.limitRefusals, JSON.stringify([label, limit])),
+      storeFailed: () => {
+        snapshot.limitStoreFailures++
+      },
     },
     snapshot: (): MetricsSnapshot => ({ ...snapshot, streamsOpen: streamsOpen() }),
   }

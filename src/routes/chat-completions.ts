@@ -3,6 +3,7 @@ import { OpenAIError } from '../errors/openai-error.ts'
 import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
+import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
 import { type AnthropicRequestPlan, type RequestMappingOptions, toAnthropicRequest } from '../mapping/to-anthropic-request.ts'
@@ -22,6 +23,7 @@ export type ChatCompletionsDeps = {
   upstream: UpstreamClient
   stream: StreamSettings
   registry: StreamRegistry
+  limiter: KeyLimiter
   maxBodyBytes: number
   log: Logger
   /** Unix seconds; passed in so the mapping stays pure. */
@@ -72,10 +74,13 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
     async ({ body, request, server, set }) => {
       // The body is in: from here the answer may take minutes, so the server's idle timer stops.
       server?.timeout(request, 0)
-      const { requestId, log } = getRequestContext(request)
+      const context = getRequestContext(request)
+      const { requestId, log } = context
       const plan = toAnthropicRequest(body, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      const admission = deps.limiter.admit(context, plan.body, plan.n)
+      if (admission) await admission
+      const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
       const upstreamBody = JSON.stringify(plan.body)
       const created = Math.floor(deps.now())
       const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)

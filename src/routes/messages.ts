@@ -5,7 +5,9 @@ import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
+import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
+import { createNativeUsageTap, toNativeUsageFields } from '../stream/native-usage-tap.ts'
 import { passthroughEventStream } from '../stream/passthrough-event-stream.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import { parseUpstreamJson, readWholeBody } from '../upstream/read-whole-body.ts'
@@ -21,6 +23,9 @@ export type MessagesDeps = {
   log: Logger
   /** Bodies in flight are registered like chat streams: counted, waited for and cut by a drain. */
   registry: StreamRegistry
+  limiter: KeyLimiter
+  /** Largest upstream event the usage tap of a limited key holds. */
+  maxEventSize: number
 }
 
 /** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
@@ -45,10 +50,13 @@ export const messagesRoute = (deps: MessagesDeps) => {
       set: { headers: Record<string, unknown> }
     }) {
       server?.timeout(request, 0)
-      const { requestId, log } = getRequestContext(request)
+      const context = getRequestContext(request)
+      const { requestId, log } = context
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      const admission = deps.limiter.admit(context, plan.body as NativeMessagesRequest & { model: string }, endpoint === 'count_tokens' ? 0 : 1)
+      if (admission) await admission
+      const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,
@@ -64,20 +72,30 @@ export const messagesRoute = (deps: MessagesDeps) => {
         // Read whole and checked before the status goes out: a cut body is a 502, never a 200 with
         // half a JSON. The chat route parses every answer too; an answer is kilobytes.
         const text = await readWholeBody(reply, deps.idleTimeoutSeconds)
-        parseUpstreamJson(reply, text)
+        const answer = parseUpstreamJson(reply, text) as { usage?: unknown }
+        // A limited key (its reservation settles when the log line is written) settles on what it used.
+        if (log.onEnd) Object.assign(log.fields, toNativeUsageFields(answer.usage))
         log.markFirstByte()
         return new Response(text, { status: reply.response.status, headers })
       }
       log.deferred = true
       log.markFirstByte()
+      // A limited key settles on the usage the stream reports, read beside the pass-through.
+      const tap = log.onEnd && createNativeUsageTap({ maxEventSize: deps.maxEventSize })
       // Aborting the reply ends the body with an Anthropic error event (see passthroughEventStream).
       const inFlight = { abortWith: reply.abort }
-      const piped = passthroughEventStream(reply, deps, (fault) => {
-        deps.registry.delete(inFlight)
-        if (fault) log.noteError(fault)
-        if (fault?.status === 499) dropConnection(server, request)
-        log.write(fault?.status === 499 ? 499 : reply.response.status)
-      })
+      const piped = passthroughEventStream(
+        reply,
+        deps,
+        (fault) => {
+          deps.registry.delete(inFlight)
+          if (fault) log.noteError(fault)
+          if (tap) Object.assign(log.fields, tap.usage())
+          if (fault?.status === 499) dropConnection(server, request)
+          log.write(fault?.status === 499 ? 499 : reply.response.status)
+        },
+        tap?.feed,
+      )
       deps.registry.add(inFlight)
       return new Response(piped, { status: reply.response.status, headers })
     }

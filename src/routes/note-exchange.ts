@@ -16,19 +16,22 @@ export const JSON_HEADERS = { 'content-type': 'application/json' } as const
  */
 export const startHeaders = ({
   requestId,
+  limitHeaders,
   adjustments,
   log,
   logger,
   elysiaHeaders,
 }: {
   requestId: string
+  /** A limited key's x-ratelimit-* headers. */
+  limitHeaders: Record<string, string> | undefined
   adjustments: Adjustments
   log: RequestLog
   logger: Logger
   elysiaHeaders: Record<string, unknown>
 }): Record<string, string> => {
   delete elysiaHeaders['x-request-id']
-  const headers: Record<string, string> = { 'x-request-id': requestId }
+  const headers: Record<string, string> = limitHeaders ? { 'x-request-id': requestId, ...limitHeaders } : { 'x-request-id': requestId }
   if (adjustments.size === 0) return headers
   headers['x-gateway-adjustments'] = adjustments.toHeader()
   log.fields.adjustments = adjustments.toArray()

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
+import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
 import { responsesToAnthropic, type ResponsesRequestPlan } from '../mapping/responses-to-anthropic.ts'
@@ -28,6 +29,7 @@ export type ResponsesDeps = {
   upstream: UpstreamClient
   stream: StreamSettings
   registry: StreamRegistry
+  limiter: KeyLimiter
   store: ResponseStore
   /** RESPONSES_TTL_DAYS in seconds. */
   ttlSeconds: number
@@ -138,12 +140,15 @@ export const responsesRoute = (deps: ResponsesDeps) => {
       async ({ body, request, server, set }) => {
         // The body is in: from here the answer may take minutes, so the server's idle timer stops.
         server?.timeout(request, 0)
-        const { requestId, log } = getRequestContext(request)
+        const context = getRequestContext(request)
+        const { requestId, log } = context
         const keyId = ownerOf(request)
         const resolved = await resolveResponsesInput(body, deps.store, keyId)
         const plan = responsesToAnthropic(body, resolved, deps.mapping)
         Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-        const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+        const admission = deps.limiter.admit(context, plan.body, 1)
+        if (admission) await admission
+        const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
         const upstreamBody = JSON.stringify(plan.body)
         const send = async (signal: AbortSignal) => {
           const reply = await deps.upstream.send({ body: upstreamBody, signal })

@@ -14,12 +14,23 @@ const encoder = new TextEncoder()
  * so the client's SDK raises instead of taking a cut stream for a whole one. `onEnd` gets why it
  * ended early, if it did (the client's doing: status 499).
  */
-export const passthroughEventStream = (reply: UpstreamReply, limits: PaceLimits, onEnd: (fault: OpenAIError | undefined) => void) => {
+export const passthroughEventStream = (
+  reply: UpstreamReply,
+  limits: PaceLimits,
+  onEnd: (fault: OpenAIError | undefined) => void,
+  /** Sees every chunk passed on (a limited key's usage tap). */
+  onChunk?: (chunk: Uint8Array) => void,
+) => {
   // No body at all is a stream that ended before message_stop too.
   const body = reply.response.body ?? new Blob().stream()
   const messageStop = createMessageStopScan()
   return pacedBody(reply, body, limits, {
-    onChunk: messageStop.see,
+    onChunk: onChunk
+      ? (chunk) => {
+          messageStop.see(chunk)
+          onChunk(chunk)
+        }
+      : messageStop.see,
     onEnd: (fault) => {
       const why = fault ?? (messageStop.seen ? undefined : streamIncomplete())
       onEnd(why)

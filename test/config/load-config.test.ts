@@ -145,7 +145,20 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
   test.each([
     [{ UPSTREAM_API_URL: undefined }, 'UPSTREAM_API_URL: required, but not set'],
     [{ UPSTREAM_API_KEY: '' }, 'UPSTREAM_API_KEY: required, but not set'],
-    [{ ALLOWED_API_KEYS: ' , ' }, 'ALLOWED_API_KEYS: needs at least one key'],
+    [{ CLIENT_KEYS_JSON: '{' }, 'CLIENT_KEYS_JSON: expected a JSON array of keys, got invalid JSON'],
+    [{ CLIENT_KEYS_JSON: '{}' }, 'CLIENT_KEYS_JSON: expected a JSON array of keys'],
+    [{ CLIENT_KEYS_JSON: '[{"key":"k"}]' }, 'CLIENT_KEYS_JSON: entry 0, name: expected required property'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a b","key":"k"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a b"), name: expected string to match'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k"},{"name":"b","key":"j","rpm":0}]' }, 'CLIENT_KEYS_JSON: entry 1 ("b"), rpm: expected integer to be greater or equal to 1'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k","tpm":1.5}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), tpm: expected integer'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k","models":[]}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), models: expected array length'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k","rmp":5}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), rmp: unexpected property'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), needs exactly one of key and key_sha256'],
+    [{ CLIENT_KEYS_JSON: `[{"name":"a","key":"k","key_sha256":"${'0'.repeat(64)}"}]` }, 'CLIENT_KEYS_JSON: entry 0 ("a"), needs exactly one of key and key_sha256'],
+    [{ CLIENT_KEYS_JSON: '[{"name":"a","key_sha256":"abc"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), key_sha256: expected string to match'],
+    [{ CLIENT_KEYS_FILE: '/nonexistent/keys.json' }, 'CLIENT_KEYS_FILE: cannot read /nonexistent/keys.json (ENOENT)'],
+    [{ LIMITS_FAIL_MODE: 'maybe' }, 'LIMITS_FAIL_MODE: expected open or closed, got "maybe"'],
+    [{ LIMITS_REDIS_TIMEOUT_MS: '1' }, 'LIMITS_REDIS_TIMEOUT_MS: expected a whole number from 10 to 60000'],
     [{ UPSTREAM_API_URL: 'ftp://x' }, 'UPSTREAM_API_URL: expected an http:// or https:// URL, got "ftp://x"'],
     [{ MODEL_ALIASES: 'gpt-4o' }, 'MODEL_ALIASES: "gpt-4o" is not a from:to pair'],
     [{ DEFAULT_MAX_TOKENS: 'abc' }, 'DEFAULT_MAX_TOKENS: expected a whole number from 1'],
@@ -185,7 +198,14 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
   })
 
   test('secret-bearing variables never print their value', () => {
-    for (const env of [{ UPSTREAM_PROXY_URL: 'ftp://user:hunter2@proxy' }, { UPSTREAM_EXTRA_HEADERS_JSON: '{hunter2' }, { DEFAULT_PROXY_URL: 'hunter2' }, { REDIS_URL: 'https://:hunter2@redis' }]) {
+    for (const env of [
+      { UPSTREAM_PROXY_URL: 'ftp://user:hunter2@proxy' },
+      { UPSTREAM_EXTRA_HEADERS_JSON: '{hunter2' },
+      { DEFAULT_PROXY_URL: 'hunter2' },
+      { CLIENT_KEYS_JSON: '[{"name":"a","key":"hunter2","rpm":"hunter2"}]' },
+      { CLIENT_KEYS_JSON: '[{"name":"a","key":["hunter2"]}]' },
+      { REDIS_URL: 'https://:hunter2@redis' },
+    ]) {
       const message = errorOf({ ...REQUIRED, ...env })
       expect(message).not.toContain('hunter2')
       expect(message).toStartWith(Object.keys(env)[0] as string)

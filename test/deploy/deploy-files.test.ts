@@ -94,9 +94,10 @@ describe('Dockerfile and compose.yaml agree with the configuration', () => {
     expect(dockerfile).toContain(`VOLUME ["${dataDir}"]`)
     expect(compose).toContain(`- responses-data:${dataDir}\n`)
     expect(compose).toMatch(/^volumes:\n {2}responses-data:/m)
-    // Each read-only service (gateway, gateway-demo) has the directory writable: the volume, or a tmpfs.
-    const services = compose.split(/^ {2}(?=\S)/m).filter((service) => service.includes('read_only: true'))
-    expect(services.length).toBe(2)
+    // Each read-only gateway service (gateway, gateway-demo, the replicas' anchor) has the directory
+    // writable: the volume, or a tmpfs.
+    const services = compose.split(/^ {2}(?=\S)/m).filter((service) => service.includes('read_only: true') && service.includes('build:'))
+    expect(services.length).toBe(3)
     for (const service of services) expect(service).toContain(dataDir)
   })
 })

@@ -34,6 +34,27 @@ test("a client that stops reading or leaves is not an upstream error, though the
   expect(metrics.snapshot().upstreamErrors).toEqual({ '["timeout_error","upstream_timeout"]': 1 })
 })
 
+test('per key: requests, tokens by kind, limit refusals and store failures, by name, summed over workers', () => {
+  const routes = new Set(['/v1/chat/completions'])
+  const a = createMetrics(() => 0, routes)
+  const b = createMetrics(() => 0, routes)
+  a.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, key_id: 'team-a', prompt_tokens: 10, completion_tokens: 5 })
+  b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, key_id: 'team-a', prompt_tokens: 1, completion_tokens: 0 })
+  b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 429, key_id: 'team-b' })
+  b.observe({ request_id: 'r', method: 'GET', path: '/v1/models', status: 401 })
+  b.limitEvents.refused('team-b', 'rpm')
+  a.limitEvents.storeFailed()
+  b.limitEvents.storeFailed()
+  const text = toPrometheusText([a.snapshot(), b.snapshot()])
+  expect(text).toContain('gateway_key_requests_total{key="team-a"} 2')
+  expect(text).toContain('gateway_key_requests_total{key="team-b"} 1')
+  expect(text).toContain('gateway_key_tokens_total{key="team-a",kind="prompt"} 11')
+  expect(text).toContain('gateway_key_tokens_total{key="team-a",kind="completion"} 5')
+  expect(text).not.toContain('gateway_key_tokens_total{key="team-b"')
+  expect(text).toContain('gateway_limit_refusals_total{key="team-b",limit="rpm"} 1')
+  expect(text).toContain('gateway_limit_store_failures_total 2')
+})
+
 test('labels a client chooses are bounded: unknown paths and models past the first 100 are "other"', () => {
   const metrics = createMetrics(() => 0, new Set(['/v1/chat/completions']))
   for (let i = 0; i < 500; i++) {

@@ -27,7 +27,7 @@ export type ChildGateway = {
   port: number
   base: string
   launcher: Spawned
-  /** The single worker's PID (WORKERS=1). */
+  /** The first worker's PID (the only one with WORKERS=1, the default here). */
   workerPid: number
   stats: () => { rss: number; fds: number }
   /** Ends the launcher (SIGTERM) and its worker (SIGKILL, by PID), then the launcher if still up. */
@@ -35,7 +35,7 @@ export type ChildGateway = {
 }
 
 /**
- * `bun src/main.ts` with WORKERS=1 on 127.0.0.1 and a port chosen now, in front of `upstreamUrl`.
+ * `bun src/main.ts` with WORKERS=1 (unless `env` says otherwise) on 127.0.0.1 and a port chosen now, in front of `upstreamUrl`.
  * UPSTREAM_TIMEOUT=10, no retries, no heartbeat, grace 1 s unless `env` says otherwise.
  */
 export const startChildGateway = async (upstreamUrl: string, env: Record<string, string> = {}): Promise<ChildGateway> => {
@@ -49,10 +49,10 @@ export const startChildGateway = async (upstreamUrl: string, env: Record<string,
     SSE_HEARTBEAT_SECONDS: '0',
     SHUTDOWN_GRACE_SECONDS: '1',
     LOG_LEVEL: 'warn',
+    WORKERS: '1',
     ...env,
     HOST: '127.0.0.1',
     PORT: String(port),
-    WORKERS: '1',
   })
   // Ready when /health answers (independent of LOG_LEVEL); bounded to 8 s.
   let workers: number[] = []
@@ -60,7 +60,7 @@ export const startChildGateway = async (upstreamUrl: string, env: Record<string,
   for (;;) {
     const health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
     workers = await childPids(launcher.proc.pid)
-    if (health?.status === 200 && workers.length > 0) break
+    if (health?.status === 200 && workers.length >= Number(env.WORKERS ?? 1)) break
     if (performance.now() > deadline || launcher.proc.exitCode !== null) {
       launcher.proc.kill('SIGKILL')
       for (const pid of workers) if (isWorkerOf(pid)) process.kill(pid, 'SIGKILL')

@@ -28,6 +28,7 @@ export type TestGateway = {
   registry: ReturnType<typeof createApp>['registry']
   lifecycle: ReturnType<typeof createApp>['lifecycle']
   store: ReturnType<typeof createApp>['store']
+  limitStore: ReturnType<typeof createApp>['limitStore']
   post: (path: string, body: unknown, headers?: Record<string, string>, signal?: AbortSignal) => Promise<Response>
   chat: (body: unknown, headers?: Record<string, string>) => Promise<Response>
   /** Sends a chat request and hangs up after `afterMs`, before or while the answer comes. */
@@ -48,7 +49,7 @@ export const startGateway = async ({
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []
   const log = createLogger(config.logLevel, (line) => logs.push(line))
-  const { app, registry, lifecycle, store } = createApp({ config, log, random: () => 0 })
+  const { app, registry, lifecycle, store, limitStore } = createApp({ config, log, random: () => 0 })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
   const port = app.server?.port as number
   const url = `http://127.0.0.1:${port}`
@@ -68,6 +69,7 @@ export const startGateway = async ({
     registry,
     lifecycle,
     store,
+    limitStore,
     post,
     chat: (body, headers) => post('/v1/chat/completions', body, headers),
     abandonChat: async (body, afterMs) => {
@@ -82,6 +84,7 @@ export const startGateway = async ({
       mock.stop()
       await store.close()
       removeStore(config.responsesDbPath)
+      limitStore?.close()
     },
   }
 }

@@ -1,0 +1,118 @@
+import { Database } from 'bun:sqlite'
+import { ACTIVE_LEASE_MS, type Bucket, decide, type KeyCounters, periodsOf, settleBucket } from './limit-rules.ts'
+import { emptyPeriod, type KeyUsage, type LimitStore, type PeriodUsage } from './limit-store.ts'
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS buckets (name TEXT NOT NULL, kind TEXT NOT NULL, level REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (name, kind));
+CREATE TABLE IF NOT EXISTS active (id TEXT PRIMARY KEY, name TEXT NOT NULL, deadline INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS active_by_name ON active (name, deadline);
+CREATE TABLE IF NOT EXISTS usage (name TEXT NOT NULL, period TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,
+  tokens INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, period));`
+
+/** Periods older than this are deleted at start-up: the TTL of the SQLite store. */
+const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
+
+const SET_UP_ATTEMPTS = 50
+
+const settleSetUp = (setUp: () => void) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return setUp()
+    } catch (error) {
+      if (attempt >= SET_UP_ATTEMPTS || !/locked|busy/i.test((error as Error).message)) throw error
+      Bun.sleepSync(20)
+    }
+  }
+}
+
+/**
+ * Counters in one SQLite file that every worker of an instance opens (LIMITS_DB_PATH; the launcher
+ * makes a temporary one when unset), so a limit holds for the instance, not per worker. WAL lets
+ * readers run beside the one writer; each check is one BEGIN IMMEDIATE transaction of prepared
+ * statements, so two workers cannot both read the same count and both admit.
+ */
+export const createSqliteLimitStore = (path: string): LimitStore => {
+  const db = new Database(path, { create: true, strict: true })
+  // Set-up, once per worker; the workers start together, and the WAL switch can meet another
+  // worker's lock that busy_timeout does not wait for (SQLITE_BUSY at once): tried again.
+  settleSetUp(() => {
+    db.run('PRAGMA busy_timeout = 1000')
+    db.run('PRAGMA journal_mode = WAL')
+    // Counters, not records: a commit need not survive a power cut, so no fsync per commit.
+    db.run('PRAGMA synchronous = NORMAL')
+    db.run(SCHEMA)
+    db.query('DELETE FROM usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
+  })
+
+  const bucket = db.query<{ level: number; at: number }, { name: string; kind: string }>('SELECT level, at FROM buckets WHERE name = $name AND kind = $kind')
+  const writeBucket = db.query('INSERT OR REPLACE INTO buckets (name, kind, level, at) VALUES ($name, $kind, $level, $at)')
+  const dropExpired = db.query('DELETE FROM active WHERE name = $name AND deadline < $now')
+  const countActive = db.query<{ n: number }, { name: string }>('SELECT count(*) AS n FROM active WHERE name = $name')
+  const addActive = db.query('INSERT OR REPLACE INTO active (id, name, deadline) VALUES ($id, $name, $deadline)')
+  const removeActive = db.query('DELETE FROM active WHERE id = $id')
+  const period = db.query<PeriodUsage, { name: string; period: string }>(
+    'SELECT requests, tokens, prompt_tokens, completion_tokens FROM usage WHERE name = $name AND period = $period',
+  )
+  const addUsage = db.query(`INSERT INTO usage (name, period, requests, tokens, prompt_tokens, completion_tokens)
+    VALUES ($name, $period, $requests, $tokens, $prompt, $completion)
+    ON CONFLICT (name, period) DO UPDATE SET requests = requests + $requests, tokens = tokens + $tokens,
+      prompt_tokens = prompt_tokens + $prompt, completion_tokens = completion_tokens + $completion`)
+
+  const readBucket = (name: string, kind: string): Bucket | undefined => bucket.get({ name, kind }) ?? undefined
+  const saveBucket = (name: string, kind: string, value: Bucket | undefined) => {
+    if (value) writeBucket.run({ name, kind, level: value.level, at: value.at })
+  }
+  const readPeriod = (name: string, key: string) => period.get({ name, period: key }) ?? emptyPeriod()
+  const charge = (name: string, key: string, requests: number, tokens: number, prompt: number, completion: number) =>
+    addUsage.run({ name, period: key, requests, tokens, prompt, completion })
+
+  const reserve = db.transaction((r: Parameters<LimitStore['reserve']>[0]) => {
+    const { day, month } = periodsOf(r.now)
+    dropExpired.run({ name: r.name, now: r.now })
+    const counters: KeyCounters = {
+      requests: readBucket(r.name, 'requests'),
+      tokens: readBucket(r.name, 'tokens'),
+      active: countActive.get({ name: r.name })?.n ?? 0,
+      dayTokens: readPeriod(r.name, day).tokens,
+      monthTokens: readPeriod(r.name, month).tokens,
+    }
+    const decision = decide(counters, r.limits, r.tokens, r.now)
+    if (decision.refusal) return decision
+    saveBucket(r.name, 'requests', decision.requests)
+    saveBucket(r.name, 'tokens', decision.tokens)
+    addActive.run({ id: r.id, name: r.name, deadline: r.now + ACTIVE_LEASE_MS })
+    charge(r.name, day, 1, r.tokens, 0, 0)
+    charge(r.name, month, 1, r.tokens, 0, 0)
+    return decision
+  })
+
+  const settle = db.transaction((s: Parameters<LimitStore['settle']>[0]) => {
+    removeActive.run({ id: s.id })
+    if (s.limits.tpm !== undefined) saveBucket(s.name, 'tokens', settleBucket(readBucket(s.name, 'tokens'), s.limits.tpm, s.reserved, s.used, s.now))
+    charge(s.name, s.day, 0, s.used - s.reserved, s.prompt, s.completion)
+    charge(s.name, s.month, 0, s.used - s.reserved, s.prompt, s.completion)
+  })
+
+  const read = db.transaction((name: string, now: number): KeyUsage => {
+    const { day, month } = periodsOf(now)
+    dropExpired.run({ name, now })
+    return {
+      requests: readBucket(name, 'requests'),
+      tokens: readBucket(name, 'tokens'),
+      active: countActive.get({ name })?.n ?? 0,
+      today: readPeriod(name, day),
+      thisMonth: readPeriod(name, month),
+    }
+  })
+
+  // Promise.try turns a thrown SQLite error (disk full, locked past busy_timeout) into a rejection.
+  return {
+    kind: 'sqlite',
+    reserve: (reservation) => Promise.try(() => reserve.immediate(reservation)),
+    settle: (settlement) => Promise.try(() => settle.immediate(settlement)),
+    read: (name, now) => Promise.try(() => read.deferred(name, now)),
+    ping: () => Promise.resolve(true),
+    close: () => db.close(),
+  }
+}
