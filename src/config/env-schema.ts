@@ -51,6 +51,20 @@ export const parsePositiveNumber: Parser<number> = (raw) => {
   return value
 }
 
+/** Timers hold at most 2^31 − 1 ms (about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+const DAY_SECONDS = 86_400
+const HOUR_SECONDS = 3_600
+
+/** A duration in seconds, above 0 and at most `max`, so every timer made from it stays below MAX_TIMER_MS. */
+export const parseSeconds =
+  (max: number): Parser<number> =>
+  (raw) => {
+    const value = parsePositiveNumber(raw)
+    if (value > max) fail(`expected at most ${max} seconds`)
+    return value
+  }
+
 export const parseList: Parser<string[]> = (raw) =>
   raw
     .split(',')
@@ -306,8 +320,8 @@ export const ENV_VARS = {
     name: 'UPSTREAM_TIMEOUT',
     oldName: 'GUNICORN_TIMEOUT',
     default: '600',
-    description: 'Seconds the upstream may stay silent (before its first byte or between events) before 504',
-    parse: parsePositiveNumber,
+    description: 'Seconds the upstream may stay silent (before its first byte or between events) before 504; at most 86400',
+    parse: parseSeconds(DAY_SECONDS),
   }),
   upstreamRetries: envVar({
     name: 'UPSTREAM_RETRIES',
@@ -318,8 +332,8 @@ export const ENV_VARS = {
   sseHeartbeatSeconds: envVar({
     name: 'SSE_HEARTBEAT_SECONDS',
     default: '15',
-    description: 'A ": keep-alive" comment is sent on a stream after this much upstream silence (0 = off)',
-    parse: (raw) => (raw.trim() === '0' ? 0 : parsePositiveNumber(raw)),
+    description: 'A ": keep-alive" comment is sent on a stream after this much upstream silence (0 = off); at most 3600',
+    parse: (raw) => (raw.trim() === '0' ? 0 : parseSeconds(HOUR_SECONDS)(raw)),
   }),
   maxBodyBytes: envVar({
     name: 'MAX_BODY_BYTES',
@@ -336,8 +350,8 @@ export const ENV_VARS = {
   shutdownGraceSeconds: envVar({
     name: 'SHUTDOWN_GRACE_SECONDS',
     default: '8',
-    description: 'On SIGTERM, how long streams in flight may run on before they are ended',
-    parse: parsePositiveNumber,
+    description: 'On SIGTERM, how long streams in flight may run on before they are ended; at most 86400',
+    parse: parseSeconds(DAY_SECONDS),
   }),
   metricsEnabled: envVar({
     name: 'METRICS_ENABLED',

@@ -73,6 +73,9 @@ export const errorPlugin = ({ routes, log }: { routes: RouteTable; log: Logger }
     set.status = failure.status
     // A route may have moved the id into its own headers (see startHeaders) before it failed.
     if (context) set.headers['x-request-id'] = requestId
+    // A failing upstream answer is named too (the request-id noted from it, or from its error).
+    const upstreamRequestId = context?.log.fields.upstream_request_id
+    if (upstreamRequestId) set.headers['x-upstream-request-id'] = upstreamRequestId
     Object.assign(set.headers, failure.headers)
     set.headers['content-type'] = 'application/json'
     return errorBodyText(failure, served)

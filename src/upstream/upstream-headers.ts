@@ -1,24 +1,50 @@
-import type { Config } from '../config/env-schema.ts'
+import { type Config, ENV_VARS } from '../config/env-schema.ts'
 import { ConfigError } from '../config/load-config.ts'
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and ones fetch computes itself: never configurable. */
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'host', 'content-length'])
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const VAR = 'UPSTREAM_EXTRA_HEADERS_JSON'
+/**
+ * RFC 9110 field-value without the obsolete obs-text: visible ASCII, space, tab. Bun's fetch
+ * refuses CR, LF, NUL and anything past U+00FF, and sends other control or Latin-1 characters
+ * mangled, so a pasted Unicode hyphen would fail every request as "connection failed".
+ */
+const NOT_FIELD_VALUE = /[^\t\x20-\x7e]/u
 
 /**
- * The upstream request headers, built and checked once at start-up. A bad extra header stops
- * start-up with a line that names it, never its value (it may carry a secret).
+ * Where `value` holds a character a header cannot carry (1-based, in characters, with its code
+ * point), or undefined. Never quotes the value: it may be a key.
+ */
+export const headerValueProblem = (value: string): string | undefined => {
+  const bad = NOT_FIELD_VALUE.exec(value)
+  if (!bad) return undefined
+  const position = [...value.slice(0, bad.index)].length + 1
+  const codePoint = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')
+  return `character ${position} (U+${codePoint}) cannot be sent in a header (visible ASCII, space and tab only)`
+}
+
+const checked = (variable: string, value: string) => {
+  const problem = headerValueProblem(value)
+  if (problem) throw new ConfigError(`${variable}: ${problem}`)
+  return value
+}
+
+const VAR = ENV_VARS.upstreamExtraHeaders.name
+
+/**
+ * The upstream request headers, built and checked once at start-up. A value a header cannot
+ * carry stops start-up with a line that names the variable and the character, never the value
+ * (it may carry a secret).
  */
 export const buildUpstreamHeaders = (config: Config): Record<string, string> => {
   const headers = new Map<string, string>([
     ['content-type', 'application/json'],
-    ['x-api-key', config.upstreamApiKey],
-    ['anthropic-version', config.upstreamAnthropicVersion],
+    ['x-api-key', checked(ENV_VARS.upstreamApiKey.name, config.upstreamApiKey)],
+    ['anthropic-version', checked(ENV_VARS.upstreamAnthropicVersion.name, config.upstreamAnthropicVersion)],
   ])
-  if (config.upstreamAnthropicBeta) headers.set('anthropic-beta', config.upstreamAnthropicBeta)
-  if (config.upstreamUserAgent) headers.set('user-agent', config.upstreamUserAgent)
-  if (config.upstreamXApp) headers.set('x-app', config.upstreamXApp)
+  if (config.upstreamAnthropicBeta) headers.set('anthropic-beta', checked(ENV_VARS.upstreamAnthropicBeta.name, config.upstreamAnthropicBeta))
+  if (config.upstreamUserAgent) headers.set('user-agent', checked(ENV_VARS.upstreamUserAgent.name, config.upstreamUserAgent))
+  if (config.upstreamXApp) headers.set('x-app', checked(ENV_VARS.upstreamXApp.name, config.upstreamXApp))
   if (config.upstreamAnthropicDangerous) headers.set('anthropic-dangerous-direct-browser-access', 'true')
   for (const [rawName, value] of Object.entries(config.upstreamExtraHeaders)) {
     const name = rawName.toLowerCase()
@@ -29,13 +55,7 @@ export const buildUpstreamHeaders = (config: Config): Record<string, string> => 
       headers.delete(name)
       continue
     }
-    try {
-      // Headers rejects CR, LF, NUL and characters outside Latin-1 (measured, Bun 1.4).
-      new Headers({ [name]: value })
-    } catch {
-      throw new ConfigError(`${VAR}: header ${rawName} has a value that is not allowed in a header (control or non-Latin-1 characters)`)
-    }
-    headers.set(name, value)
+    headers.set(name, checked(`${VAR}: header ${rawName}`, value))
   }
   return Object.freeze(Object.fromEntries(headers))
 }

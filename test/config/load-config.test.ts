@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { availableParallelism } from 'node:os'
-import { ENV_VARS } from '../../src/config/env-schema.ts'
+import { ENV_VARS, MAX_TIMER_MS } from '../../src/config/env-schema.ts'
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts'
 import { buildUpstreamHeaders } from '../../src/upstream/upstream-headers.ts'
 
@@ -156,6 +156,19 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     expect(errorOf({ ...REQUIRED, ...env })).toStartWith(message)
   })
 
+  // Past 2^31 − 1 ms a timer fires at once: UPSTREAM_TIMEOUT=3000000 made every request a 504 in 5 ms.
+  test.each([
+    ['UPSTREAM_TIMEOUT', 86_400],
+    ['GUNICORN_TIMEOUT', 86_400],
+    ['SSE_HEARTBEAT_SECONDS', 3_600],
+    ['SHUTDOWN_GRACE_SECONDS', 86_400],
+  ])('%s: up to %d s, so each timer made from it stays below 2^31 − 1 ms; above is a start-up error', (name, max) => {
+    expect(() => load({ [name]: String(max) })).not.toThrow()
+    expect(max * 1000).toBeLessThan(MAX_TIMER_MS)
+    expect(errorOf({ ...REQUIRED, [name]: String(max + 1) })).toBe(`${name}: expected at most ${max} seconds, got "${max + 1}"`)
+    expect(errorOf({ ...REQUIRED, [name]: '3000000' })).toStartWith(`${name}: expected at most ${max} seconds`)
+  })
+
   test('secret-bearing variables never print their value', () => {
     for (const env of [{ UPSTREAM_PROXY_URL: 'ftp://user:hunter2@proxy' }, { UPSTREAM_EXTRA_HEADERS_JSON: '{hunter2' }, { DEFAULT_PROXY_URL: 'hunter2' }]) {
       const message = errorOf({ ...REQUIRED, ...env })
@@ -207,6 +220,33 @@ describe('upstream headers, built once at start-up', () => {
       expect(message).not.toContain('two')
       expect(message).not.toContain('evil')
     }
+  })
+})
+
+describe('every value sent as an upstream header is checked at start-up', () => {
+  // Each of these started cleanly, then failed every request with a 502 "connection failed".
+  test.each([
+    ['UPSTREAM_API_KEY', 'sk\u2010ant-secret', 'UPSTREAM_API_KEY: character 3 (U+2010)'],
+    ['UPSTREAM_API_KEY', 'sk-ant\rsecret', 'UPSTREAM_API_KEY: character 7 (U+000D)'],
+    ['UPSTREAM_ANTHROPIC_VERSION', '2023\u201306\u201301', 'UPSTREAM_ANTHROPIC_VERSION: character 5 (U+2013)'],
+    ['UPSTREAM_ANTHROPIC_BETA', 'a,b\u00e9', 'UPSTREAM_ANTHROPIC_BETA: character 4 (U+00E9)'],
+    ['UPSTREAM_USER_AGENT', 'ua\u0001', 'UPSTREAM_USER_AGENT: character 3 (U+0001)'],
+    ['UPSTREAM_X_APP', '\u{1F600}x\nsecret', 'UPSTREAM_X_APP: character 1 (U+1F600)'],
+    ['UPSTREAM_EXTRA_HEADERS_JSON', JSON.stringify({ 'x-a': 'ok', 'X-Team': 'r\u00e9d-secret' }), 'UPSTREAM_EXTRA_HEADERS_JSON: header X-Team: character 2 (U+00E9)'],
+  ])('%s=%j → %s…, without the value', (name, value, message) => {
+    try {
+      buildUpstreamHeaders(load({ [name]: value }))
+      throw new Error('expected a ConfigError')
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      expect((error as Error).message).toStartWith(`${message} cannot be sent in a header`)
+      expect((error as Error).message).not.toContain('secret')
+      expect((error as Error).message).not.toContain('\n')
+    }
+  })
+
+  test('visible ASCII, spaces and tabs pass', () => {
+    expect(buildUpstreamHeaders(load({ UPSTREAM_USER_AGENT: 'my app/1.0 (x; y)\tz~' }))['user-agent']).toBe('my app/1.0 (x; y)\tz~')
   })
 })
 

@@ -77,6 +77,7 @@ describe('Anthropic-native routes through the Anthropic SDK', () => {
     const overloaded = await gw.post('/v1/messages', { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': CLIENT_KEY })
     expect(overloaded.status).toBe(503)
     expect(await json(overloaded)).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })
+    expect(overloaded.headers.get('x-upstream-request-id')).toBe('req_mock_529')
   })
 })
 

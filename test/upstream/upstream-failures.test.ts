@@ -41,6 +41,8 @@ describe('upstream errors before the first byte → a real HTTP error (wire doc 
       if (upstream === 401 || upstream === 403) expect(error.message).toContain('UPSTREAM_API_KEY')
       else expect(error.message).toContain(recorded.error.message.slice(0, 20))
       if (upstream === 429 || upstream === 529) expect(response.headers.get('retry-after')).toBe('7')
+      // The README promises it on every answer that came from the upstream, failures included.
+      expect(response.headers.get('x-upstream-request-id')).toBe(`req_mock_${upstream}`)
     }
   })
 
@@ -59,15 +61,16 @@ describe('upstream errors before the first byte → a real HTTP error (wire doc 
   })
 
   test('a 200 JSON body to a stream request, or an empty stream → 502 upstream_bad_response', async () => {
-    gw.mock.reply({ kind: 'raw', status: 200, body: '{"ok":true}', headers: { 'content-type': 'application/json' } })
+    gw.mock.reply({ kind: 'raw', status: 200, body: '{"ok":true}', headers: { 'content-type': 'application/json', 'request-id': 'req_raw_1' } })
     const wrongType = await gw.chat(STREAM)
     expect([wrongType.status, (await json(wrongType)).error.code]).toEqual([502, 'upstream_bad_response'])
     gw.mock.reply({ kind: 'chunks', chunks: [] })
     const empty = await gw.chat(STREAM)
     expect([empty.status, (await json(empty)).error.code]).toEqual([502, 'upstream_bad_response'])
-    gw.mock.reply({ kind: 'raw', status: 200, body: 'not json', headers: { 'content-type': 'application/json' } })
+    gw.mock.reply({ kind: 'raw', status: 200, body: 'not json', headers: { 'content-type': 'application/json', 'request-id': 'req_raw_2' } })
     const broken = await gw.chat(HELLO)
     expect([broken.status, (await json(broken)).error.code]).toEqual([502, 'upstream_bad_response'])
+    expect([wrongType, broken].map((answer) => answer.headers.get('x-upstream-request-id'))).toEqual(['req_raw_1', 'req_raw_2'])
   })
 
   test('an error event first in a 200 stream → the HTTP status it stands for, never a 200', async () => {
@@ -75,6 +78,7 @@ describe('upstream errors before the first byte → a real HTTP error (wire doc 
     const response = await gw.chat(STREAM)
     expect(response.status).toBe(503)
     expect((await json(response)).error).toMatchObject({ code: 'overloaded', message: 'Overloaded' })
+    expect(response.headers.get('x-upstream-request-id')).toBe('req_mock_stream')
   })
 })
 
