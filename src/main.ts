@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
 import { createLogger } from './logging/logger.ts'
 import { createMetricsServer } from './metrics/metrics-server.ts'
-import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
+import { buildPoolMembers } from './upstream/pool-members.ts'
 
 /**
  * The launcher (`bun run start`): checks the configuration once, spawns WORKERS worker processes
@@ -10,7 +10,7 @@ import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
  * exits non-zero on a crash loop (5 deaths in 60 s) so the container restarts, and forwards
  * SIGTERM/SIGINT to each worker by PID, exiting when they have.
  */
-const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
+const { config } = loadConfigOrExit(process.env, buildPoolMembers)
 const log = createLogger(config.logLevel)
 const WORKER = join(import.meta.dir, 'server.ts')
 const CRASH_WINDOW_MS = 60_000

@@ -2,14 +2,14 @@ import { createApp } from './app.ts'
 import { loadConfigOrExit } from './config/load-config-or-exit.ts'
 import { OpenAIError } from './errors/openai-error.ts'
 import { createLogger } from './logging/logger.ts'
-import { buildUpstreamHeaders } from './upstream/upstream-headers.ts'
+import { buildPoolMembers } from './upstream/pool-members.ts'
 
 /**
  * One worker process: the app on PORT with reusePort, so the launcher's workers share the port.
  * On SIGTERM it drains: no new connections, streams in flight run on until the grace period,
  * then get a `shutting_down` error chunk and `[DONE]`, and the process exits 0.
  */
-const { config } = loadConfigOrExit(process.env, buildUpstreamHeaders)
+const { config } = loadConfigOrExit(process.env, buildPoolMembers)
 const log = createLogger(config.logLevel)
 const { app, registry, lifecycle, metrics } = createApp({ config, log })
 

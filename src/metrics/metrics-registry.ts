@@ -15,15 +15,15 @@ export type MetricsSnapshot = {
   ttfb: Histogram
 }
 
-const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
+export const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
 
-const observe = (histogram: Histogram, seconds: number) => {
+export const observe = (histogram: Histogram, seconds: number) => {
   histogram.sum += seconds
   histogram.count++
   for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= (LATENCY_BUCKETS[i] as number)) (histogram.buckets[i] as number)++
 }
 
-const increment = (counters: Record<string, number>, key: string, by = 1) => {
+export const increment = (counters: Record<string, number>, key: string, by = 1) => {
   counters[key] = (counters[key] ?? 0) + by
 }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/env-schema.ts'
 import type { OpenAIError } from '../errors/openai-error.ts'
 import { nextDelayMs, RETRYABLE_STATUSES, retryAfterMs } from './retry.ts'
-import { buildUpstreamHeaders } from './upstream-headers.ts'
+import { buildPoolMembers, type PoolMember, type UpstreamEndpoint } from './pool-members.ts'
 import { clientClosed, toOpenAIErrorFromUpstream, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
 
 export type UpstreamReply = {
@@ -13,7 +13,7 @@ export type UpstreamReply = {
   abort: (reason: OpenAIError) => void
 }
 
-export type UpstreamEndpoint = 'messages' | 'count_tokens'
+export type { UpstreamEndpoint }
 
 export type UpstreamSendArgs = {
   body: string
@@ -47,12 +47,6 @@ const readBoundedText = async (response: Response): Promise<string> => {
     reader.cancel().catch(() => {})
   }
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT))
-}
-
-const countTokensUrl = (messagesUrl: URL) => {
-  const url = new URL(messagesUrl.href)
-  url.pathname = `${url.pathname.replace(/\/$/, '')}/count_tokens`
-  return url.href
 }
 
 /** The configured anthropic-beta values plus a client's, comma-joined, each once. */
@@ -90,8 +84,7 @@ export const createUpstreamClient = (
   config: Config,
   { fetch: fetchImpl = fetch, random = Math.random }: { fetch?: typeof fetch; random?: () => number } = {},
 ): UpstreamClient => {
-  const urls: Record<UpstreamEndpoint, string> = { messages: config.upstreamApiUrl.href, count_tokens: countTokensUrl(config.upstreamApiUrl) }
-  const headers = buildUpstreamHeaders(config)
+  const [{ urls, headers }] = buildPoolMembers(config) as [PoolMember]
   const proxy = (config.upstreamProxyUrl ?? config.defaultProxyUrl)?.href
   const timeoutMs = config.upstreamTimeoutSeconds * 1000
   const init = { method: 'POST', headers, ...(proxy ? { proxy } : {}) }
