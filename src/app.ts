@@ -12,6 +12,8 @@ import { healthRoute, type Lifecycle } from './routes/health.ts'
 import { messagesRoute } from './routes/messages.ts'
 import { modelsRoute } from './routes/models.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
+import { buildPoolMembers } from './upstream/pool-members.ts'
+import { createUpstreamPool } from './upstream/pool.ts'
 import { createUpstreamClient } from './upstream/upstream-client.ts'
 
 export type AppDeps = {
@@ -63,7 +65,18 @@ const corsPlugin = (origins: readonly string[]) => {
 export const createApp = ({ config, log, fetch, random, now = () => Date.now() / 1000 }: AppDeps) => {
   const registry = createStreamRegistry()
   const lifecycle: Lifecycle = { draining: false }
-  const upstream = createUpstreamClient(config, { fetch, random })
+  const pool = createUpstreamPool(
+    buildPoolMembers(config),
+    {
+      failures: config.breakerFailures,
+      minRequests: config.breakerMinRequests,
+      ratio: config.breakerRatio,
+      windowMs: config.breakerWindowSeconds * 1000,
+      cooldownMs: config.breakerCooldownSeconds * 1000,
+    },
+    { log },
+  )
+  const upstream = createUpstreamClient(config, pool, { fetch, random })
   const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
   // standardHostname false: Elysia's own path reading then starts after "http://", not at a fixed
   // offset that lands inside the path when the Host is shorter than 4 characters.
@@ -91,5 +104,5 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
       messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry }),
     )
     .use(modelsRoute(config, Math.floor(now())))
-  return { app, registry, lifecycle, metrics }
+  return { app, registry, lifecycle, metrics, pool }
 }

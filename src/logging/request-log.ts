@@ -11,12 +11,17 @@ export type RequestLogFields = {
   stream?: boolean
   status?: number
   upstream_status?: number
+  /** The pool member that answered, and every member asked, in order (names only). */
+  upstream?: string
+  upstreams_tried?: string[]
   upstream_request_id?: string | null
   attempts?: number
   ttfb_ms?: number
   total_ms?: number
   prompt_tokens?: number
   completion_tokens?: number
+  cache_read_tokens?: number
+  cache_write_tokens?: number
   finish_reason?: string
   error_type?: string
   error_code?: string | null

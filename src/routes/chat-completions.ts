@@ -10,9 +10,11 @@ import type { StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { mergeChoiceStreams } from '../stream/merge-choice-streams.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
-import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
+import type { Message } from '../anthropic/response-schema.ts'
+import { sessionHint } from '../http/session-hint.ts'
+import type { OpenReply, UpstreamClient, UpstreamReply, UpstreamSendArgs } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
-import { completionIdOf, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
+import { completionIdOf, type OpenedStream, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
 import { noteReply, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
@@ -45,12 +47,13 @@ const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: A
   throw failed.reason
 }
 
-/** Sends one upstream request, and notes its answer in the log line and the response headers. */
-const sendNoted = (send: (signal: AbortSignal) => Promise<UpstreamReply>, log: RequestLog, headers: Record<string, string>) =>
+/** Opens one upstream answer (its start read before it counts), and notes it in the log line and the response headers. */
+const openNoted =
+  <T extends { reply: UpstreamReply }>(upstream: UpstreamClient, args: Omit<UpstreamSendArgs, 'signal'>, log: RequestLog, headers: Record<string, string>, read: OpenReply<T>) =>
   async (signal: AbortSignal) => {
-    const reply = await send(signal)
-    noteReply(reply, log, headers)
-    return reply
+    const opened = await upstream.open({ ...args, signal }, read)
+    noteReply(opened.reply, log, headers)
+    return opened
   }
 
 const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logger: Logger) => {
@@ -76,32 +79,39 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const plan = toAnthropicRequest(body, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
       const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
-      const upstreamBody = JSON.stringify(plan.body)
+      const tried: string[] = []
+      log.fields.upstreams_tried = tried
+      const args = {
+        body: JSON.stringify(plan.body),
+        model: plan.body.model,
+        // Not sent upstream (reported as ignored), but they name the session: its upstream stays.
+        session: sessionHint(request.headers, [(body as Record<string, unknown>).prompt_cache_key], [(body as Record<string, unknown>).safety_identifier, body.user]),
+        tried,
+      }
       const created = Math.floor(deps.now())
-      const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)
+      const common = { deps, plan, created, headers, log, signal: request.signal }
       return plan.stream
-        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal })
-        : answerJson({ deps, plan, send, created, headers, log, signal: request.signal })
+        ? answerStream({ ...common, open: openNoted(deps.upstream, args, log, headers, (reply) => openUpstreamStream(reply, deps.stream)) })
+        : answerJson({
+            ...common,
+            open: openNoted(deps.upstream, args, log, headers, async (reply) => ({ reply, message: await readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds) })),
+          })
     },
     { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ChatCompletionRequest },
   )
 
-type AnswerArgs = {
+type AnswerArgs<T> = {
   deps: ChatCompletionsDeps
   plan: AnthropicRequestPlan
-  send: (signal: AbortSignal) => Promise<UpstreamReply>
+  open: (signal: AbortSignal) => Promise<T>
   created: number
   headers: Record<string, string>
   log: RequestLog
   signal: AbortSignal
 }
 
-const answerJson = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
-  const messages = await forEachChoice(
-    plan.n,
-    signal,
-    async (choiceSignal) => readUpstreamMessage(await send(choiceSignal), deps.stream.idleTimeoutSeconds),
-  )
+const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerArgs<{ reply: UpstreamReply; message: Message }>) => {
+  const messages = (await forEachChoice(plan.n, signal, open)).map((answer) => answer.message)
   const completion = toCompletion(messages, plan, created)
   log.fields.prompt_tokens = completion.usage.prompt_tokens
   log.fields.completion_tokens = completion.usage.completion_tokens
@@ -110,11 +120,11 @@ const answerJson = async ({ deps, plan, send, created, headers, log, signal }: A
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
 }
 
-const answerStream = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
+const answerStream = async ({ deps, plan, open, created, headers, log, signal }: AnswerArgs<OpenedStream>) => {
   const opened = await forEachChoice(
     plan.n,
     signal,
-    async (choiceSignal) => openUpstreamStream(await send(choiceSignal), deps.stream),
+    open,
     (stream) => {
       stream.body.cancel().catch(() => {})
     },

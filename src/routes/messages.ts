@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
+import { sessionHint } from '../http/session-hint.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
@@ -46,11 +47,16 @@ export const messagesRoute = (deps: MessagesDeps) => {
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
       const headers = startHeaders({ requestId, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      const tried: string[] = []
+      log.fields.upstreams_tried = tried
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,
         endpoint,
         betas: request.headers.get('anthropic-beta'),
+        model: plan.body.model as string,
+        session: sessionHint(request.headers, [], [(plan.body.metadata as { user_id?: unknown } | undefined)?.user_id]),
+        tried,
       })
       noteReply(reply, log, headers)
       for (const name of PASSED_HEADERS) {

@@ -33,10 +33,18 @@ export const startHeaders = ({
   return headers
 }
 
-/** An upstream answer's status, request-id and attempts, in the log line and `x-upstream-request-id`. */
+/**
+ * An upstream answer's status, request-id, attempts and member in the log line and
+ * `x-upstream-request-id`; what was changed for that member joins `x-gateway-adjustments`.
+ */
 export const noteReply = (reply: UpstreamReply, log: RequestLog, headers: Record<string, string>) => {
   log.fields.upstream_status = reply.response.status
   log.fields.upstream_request_id = reply.requestId
   log.fields.attempts = reply.attempts
+  log.fields.upstream = reply.upstream
   if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+  if (reply.adjustments.length === 0) return
+  log.fields.adjustments = [...new Set([...(log.fields.adjustments ?? []), ...reply.adjustments])]
+  headers['x-gateway-adjustments'] = log.fields.adjustments.join(',')
 }
+

@@ -34,7 +34,7 @@ const defaultCacheMode = (url: URL): CacheMode => (url.hostname === 'api.anthrop
 
 /** An anthropic-beta header value limited to the accepted values (all when `accepted` is undefined). */
 export const acceptedBetas = (value: string, accepted: ReadonlySet<string> | undefined) => {
-  const all = value.split(',').map((beta) => beta.trim()).filter(Boolean)
+  const all = [...new Set(value.split(',').map((beta) => beta.trim()))].filter(Boolean)
   const kept = accepted ? all.filter((beta) => accepted.has(beta)) : all
   return { value: kept.join(','), removed: kept.length < all.length }
 }

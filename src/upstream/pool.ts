@@ -133,6 +133,8 @@ export const createUpstreamPool = (
         log.info({ msg: 'upstream back in the pool', upstream: member.name })
       }
     },
+    /** A member picked but not asked after all (the request gave up first): its probe slot frees. */
+    release: (member: PoolMember) => void slots.get(member)?.breaker?.record('released'),
     /** At least one member can take a request now (for /health). */
     usable: () => [...slots.values()].some(usable),
     snapshot: (): PoolSnapshot => {

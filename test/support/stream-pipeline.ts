@@ -37,7 +37,7 @@ export const runStream = async (
     },
   })
   const response = new Response(body, { headers: { 'content-type': contentType } })
-  const reply = { response, attempts: 1, requestId: null, abort: () => body.cancel().catch(() => {}) }
+  const reply = { response, attempts: 1, requestId: null, abort: () => body.cancel().catch(() => {}), upstream: 'default', adjustments: [] }
   const opened = await openUpstreamStream(reply, { idleTimeoutSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 })
   let outcome: StreamOutcome | undefined
   const { frames } = toChunkStream({
