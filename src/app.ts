@@ -77,14 +77,14 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     { log },
   )
   const upstream = createUpstreamClient(config, pool, { fetch, random })
-  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
+  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys()), pool.snapshot) : undefined
   // standardHostname false: Elysia's own path reading then starts after "http://", not at a fixed
   // offset that lands inside the path when the Host is shorter than 4 characters.
   const base = new Elysia({ normalize: false, handler: { standardHostname: false } }).use(requestContextPlugin(log, metrics))
   const app = (config.corsOrigins.length > 0 ? base.use(corsPlugin(config.corsOrigins)) : base)
     .use(errorPlugin({ routes: ROUTES, log }))
     .use(authPlugin({ checkKey: createKeyChecker(config.allowedApiKeys), maxBodyBytes: config.maxBodyBytes, openRoutes: OPEN_ROUTES }))
-    .use(healthRoute(lifecycle))
+    .use(healthRoute(lifecycle, pool.usable))
     .use(
       chatCompletionsRoute({
         mapping: config,

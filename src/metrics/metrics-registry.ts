@@ -1,4 +1,5 @@
 import type { RequestLogFields } from '../logging/request-log.ts'
+import type { PoolSnapshot } from '../upstream/pool.ts'
 
 /** Seconds; from a fast non-stream answer to a long generation. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const
@@ -13,6 +14,10 @@ export type MetricsSnapshot = {
   streamsOpen: number
   latency: Histogram
   ttfb: Histogram
+  /** Prompt and answer tokens by kind: input (not cached), cache_read, cache_write, output. */
+  tokens?: Record<string, number>
+  /** The upstream pool's attempts, breakers and first-byte latency, by member name. */
+  pool?: PoolSnapshot
 }
 
 export const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
@@ -36,14 +41,15 @@ const MAX_MODEL_LABELS = 100
  * and labels a client chooses are bounded: a path that is not a route, and any model past the
  * first MAX_MODEL_LABELS, count as "other".
  */
-export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<string>) => {
+export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<string>, pool?: () => PoolSnapshot) => {
   const models = new Set<string>()
   const modelLabel = (model: string) => {
     if (model === '') return model
     if (models.size < MAX_MODEL_LABELS) models.add(model)
     return models.has(model) ? model : 'other'
   }
-  const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = { requests: {}, upstreamErrors: {}, retries: 0, latency: emptyHistogram(), ttfb: emptyHistogram() }
+  const tokens = { input: 0, cache_read: 0, cache_write: 0, output: 0 }
+  const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = { requests: {}, upstreamErrors: {}, retries: 0, latency: emptyHistogram(), ttfb: emptyHistogram(), tokens }
   return {
     observe(fields: RequestLogFields) {
       const route = routes.has(fields.path) ? fields.path : 'other'
@@ -54,8 +60,16 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
       }
       if (fields.upstream_status !== undefined && fields.total_ms !== undefined) observe(snapshot.latency, fields.total_ms / 1000)
       if (fields.upstream_status !== undefined && fields.ttfb_ms !== undefined) observe(snapshot.ttfb, fields.ttfb_ms / 1000)
+      if (fields.prompt_tokens !== undefined) {
+        const cacheRead = fields.cache_read_tokens ?? 0
+        const cacheWrite = fields.cache_write_tokens ?? 0
+        tokens.input += fields.prompt_tokens - cacheRead - cacheWrite
+        tokens.cache_read += cacheRead
+        tokens.cache_write += cacheWrite
+        tokens.output += fields.completion_tokens ?? 0
+      }
     },
-    snapshot: (): MetricsSnapshot => ({ ...snapshot, streamsOpen: streamsOpen() }),
+    snapshot: (): MetricsSnapshot => ({ ...snapshot, streamsOpen: streamsOpen(), ...(pool ? { pool: pool() } : {}) }),
   }
 }
 

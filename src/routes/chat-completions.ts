@@ -15,7 +15,7 @@ import { sessionHint } from '../http/session-hint.ts'
 import type { OpenReply, UpstreamClient, UpstreamReply, UpstreamSendArgs } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
 import { completionIdOf, type OpenedStream, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
-import { noteReply, startHeaders } from './note-exchange.ts'
+import { noteReply, noteUsage, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
   mapping: RequestMappingOptions
@@ -57,9 +57,7 @@ const openNoted =
   }
 
 const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logger: Logger) => {
-  const usage = sumUsage(outcomes.map((outcome) => outcome.usage))
-  log.fields.prompt_tokens = usage.prompt_tokens
-  log.fields.completion_tokens = usage.completion_tokens
+  noteUsage(sumUsage(outcomes.map((outcome) => outcome.usage)), log)
   const error = outcomes.find((outcome) => outcome.error)?.error
   log.fields.finish_reason = outcomes[0]?.finishReason
   if (error) log.noteError(error)
@@ -113,8 +111,7 @@ type AnswerArgs<T> = {
 const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerArgs<{ reply: UpstreamReply; message: Message }>) => {
   const messages = (await forEachChoice(plan.n, signal, open)).map((answer) => answer.message)
   const completion = toCompletion(messages, plan, created)
-  log.fields.prompt_tokens = completion.usage.prompt_tokens
-  log.fields.completion_tokens = completion.usage.completion_tokens
+  noteUsage(completion.usage, log)
   log.fields.finish_reason = completion.choices[0]?.finish_reason
   log.markFirstByte()
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })

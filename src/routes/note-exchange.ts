@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
 import type { Adjustments } from '../mapping/adjustments.ts'
+import type { CompletionUsage } from '../openai/response-schema.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 
 /**
@@ -48,3 +49,10 @@ export const noteReply = (reply: UpstreamReply, log: RequestLog, headers: Record
   headers['x-gateway-adjustments'] = log.fields.adjustments.join(',')
 }
 
+/** An answer's tokens in the log line (and so in the tokens-by-kind metric), cache reads and writes apart. */
+export const noteUsage = (usage: CompletionUsage, log: RequestLog) => {
+  log.fields.prompt_tokens = usage.prompt_tokens
+  log.fields.completion_tokens = usage.completion_tokens
+  log.fields.cache_read_tokens = usage.prompt_tokens_details.cached_tokens
+  log.fields.cache_write_tokens = usage.prompt_tokens_details.cache_write_tokens
+}

@@ -150,6 +150,24 @@ describe('breaker and pool state', () => {
     expect(response.headers.get('retry-after')).toBe('20')
     expect((await json(response)).error.code).toBe('all_upstreams_unavailable')
     expect(gw.served()).toEqual({ a: 0, b: 0 })
+    const health = await fetch(`${gw.url}/health`)
+    expect([health.status, await health.json()]).toEqual([503, { status: 'degraded' }])
+  })
+
+  test('/health stays ok while one member is usable; a pool of one is never degraded', async () => {
+    const gw = await start([{ name: 'a' }, { name: 'b' }], { UPSTREAM_RETRIES: '0' })
+    for (let i = 0; i < 3; i++) {
+      gw.mock('a').reply(OVERLOADED)
+      await gw.chat({ ...HELLO, user: 'pinned-to-a' })
+    }
+    expect(gw.pool.snapshot().breakers[JSON.stringify(['a', 'open'])] ?? gw.pool.snapshot().breakers[JSON.stringify(['b', 'open'])]).toBe(1)
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200)
+    const single = await start([{ name: 'only' }], { UPSTREAM_RETRIES: '0' })
+    for (let i = 0; i < 5; i++) {
+      single.mock('only').reply(OVERLOADED)
+      expect((await single.chat(HELLO)).status).toBe(503)
+    }
+    expect(await (await fetch(`${single.url}/health`)).json()).toEqual({ status: 'ok' })
   })
 })
 
