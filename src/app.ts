@@ -88,6 +88,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     .use(
       chatCompletionsRoute({
         mapping: config,
+        promptCache: config,
         upstream,
         stream: {
           idleTimeoutSeconds: config.upstreamTimeoutSeconds,

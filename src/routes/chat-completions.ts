@@ -3,6 +3,7 @@ import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
+import { type PromptCacheSettings, promptCacheBodies } from '../mapping/inject-cache-breakpoints.ts'
 import { type AnthropicRequestPlan, type RequestMappingOptions, toAnthropicRequest } from '../mapping/to-anthropic-request.ts'
 import { sumUsage } from '../mapping/to-openai-usage.ts'
 import { ChatCompletionRequest } from '../openai/request-schema.ts'
@@ -19,6 +20,7 @@ import { noteReply, noteUsage, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
   mapping: RequestMappingOptions
+  promptCache: PromptCacheSettings
   upstream: UpstreamClient
   stream: StreamSettings
   registry: StreamRegistry
@@ -80,7 +82,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const tried: string[] = []
       log.fields.upstreams_tried = tried
       const args = {
-        body: JSON.stringify(plan.body),
+        body: promptCacheBodies(plan.body, deps.promptCache),
         model: plan.body.model,
         // Not sent upstream (reported as ignored), but they name the session: its upstream stays.
         session: sessionHint(request.headers, [(body as Record<string, unknown>).prompt_cache_key], [(body as Record<string, unknown>).safety_identifier, body.user]),

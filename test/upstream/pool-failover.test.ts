@@ -188,3 +188,42 @@ describe('per upstream betas, and keys kept out of the log', () => {
     for (const key of gw.keys) for (const line of gw.logs) expect(line).not.toContain(key)
   })
 })
+
+describe('automatic prompt caching per upstream capability', () => {
+  const LONG = { ...HELLO, messages: [{ role: 'system', content: 'Facts only. '.repeat(600) }, { role: 'user', content: 'Hello!' }] }
+
+  test.each([
+    ['breakpoints', ['system.cache_control:added', 'messages.cache_control:added'], false, 2],
+    ['top-level', ['cache_control:added'], true, 0],
+    ['off', null, false, 0],
+  ] as const)('%s', async (cache, adjustments, topLevel, blockMarks) => {
+    const gw = await start([{ name: 'only', cache }])
+    for (let turn = 0; turn < 2; turn++) {
+      const response = await gw.chat(LONG)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-gateway-adjustments')?.split(',') ?? null).toEqual(adjustments ? [...adjustments] : null)
+      await response.text()
+    }
+    const sent = gw.mock('only').requests.map((request) => JSON.stringify(request.body))
+    expect(gw.mock('only').requests[0]?.body.cache_control !== undefined).toBe(topLevel)
+    expect(sent[0]?.match(/cache_control/g)?.length ?? 0).toBe(blockMarks + (topLevel ? 1 : 0))
+    const [first, second] = gw.requestLines()
+    if (cache === 'off') expect(second).toMatchObject({ cache_read_tokens: 0, cache_write_tokens: 0 })
+    else {
+      expect(first.cache_write_tokens).toBeGreaterThan(1000)
+      expect(second).toMatchObject({ cache_read_tokens: first.cache_write_tokens, cache_write_tokens: 0, upstream: 'only' })
+    }
+  })
+
+  test('PROMPT_CACHE=off sends none; the client’s own four breakpoints are kept and nothing is added', async () => {
+    const off = await start([{ name: 'only' }], { PROMPT_CACHE: 'off' })
+    expect((await off.chat(LONG)).headers.get('x-gateway-adjustments')).toBeNull()
+    expect(JSON.stringify(off.mock('only').requests[0]?.body)).not.toContain('cache_control')
+    const gw = await start([{ name: 'only' }])
+    const parts = [1, 2, 3, 4].map((i) => ({ type: 'text', text: `part ${i} ${'x'.repeat(2000)}`, cache_control: { type: 'ephemeral' } }))
+    const response = await gw.chat({ ...HELLO, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: parts }] })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-gateway-adjustments')).toBeNull()
+    expect(JSON.stringify(gw.mock('only').requests[0]?.body).match(/cache_control/g)?.length).toBe(4)
+  })
+})
