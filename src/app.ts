@@ -92,6 +92,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         upstream,
         stream: {
           idleTimeoutSeconds: config.upstreamTimeoutSeconds,
+          clientIdleSeconds: config.clientIdleTimeoutSeconds,
           heartbeatMs: config.sseHeartbeatSeconds * 1000,
           maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
         },
@@ -102,7 +103,15 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
       }),
     )
     .use(
-      messagesRoute({ mapping: config, upstream, idleTimeoutSeconds: config.upstreamTimeoutSeconds, maxBodyBytes: config.maxBodyBytes, log, registry }),
+      messagesRoute({
+        mapping: config,
+        upstream,
+        idleTimeoutSeconds: config.upstreamTimeoutSeconds,
+        clientIdleSeconds: config.clientIdleTimeoutSeconds,
+        maxBodyBytes: config.maxBodyBytes,
+        log,
+        registry,
+      }),
     )
     .use(modelsRoute(config, Math.floor(now())))
   return { app, registry, lifecycle, metrics, pool }

@@ -355,6 +355,12 @@ export const ENV_VARS = {
     description: 'Seconds the upstream may stay silent (before its first byte or between events) before 504; at most 86400',
     parse: parseSeconds(DAY_SECONDS),
   }),
+  clientIdleTimeoutSeconds: envVar({
+    name: 'CLIENT_IDLE_TIMEOUT',
+    default: '600',
+    description: 'Seconds a client may leave a started answer unread (taking no bytes) before it is cut, logged as 499; at most 86400',
+    parse: parseSeconds(DAY_SECONDS),
+  }),
   upstreamRetries: envVar({
     name: 'UPSTREAM_RETRIES',
     default: '2',

@@ -25,6 +25,8 @@ export class OpenAIError extends Error {
   readonly headers: Record<string, string> | undefined
   /** The upstream's request-id when the error came from the upstream, for the log. */
   upstreamRequestId: string | null = null
+  /** Where an upstream redirect pointed (no credentials, no query), for the log only. */
+  upstreamLocation: string | undefined
   /** The upstream's own error type, kept for Anthropic-native clients when the status is unchanged. */
   anthropicType: string | undefined
 

@@ -15,6 +15,7 @@ export type RequestLogFields = {
   upstream?: string
   upstreams_tried?: string[]
   upstream_request_id?: string | null
+  upstream_location?: string
   attempts?: number
   ttfb_ms?: number
   total_ms?: number
@@ -44,10 +45,11 @@ export class RequestLog {
     this.fields = fields
   }
 
-  noteError(error: { type: string; code: string | null; upstreamRequestId?: string | null }) {
+  noteError(error: { type: string; code: string | null; upstreamRequestId?: string | null; upstreamLocation?: string }) {
     this.fields.error_type = error.type
     this.fields.error_code = error.code
     if (error.upstreamRequestId) this.fields.upstream_request_id = error.upstreamRequestId
+    if (error.upstreamLocation) this.fields.upstream_location = error.upstreamLocation
   }
 
   markFirstByte() {

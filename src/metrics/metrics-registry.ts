@@ -55,7 +55,8 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
       const route = routes.has(fields.path) ? fields.path : 'other'
       increment(snapshot.requests, JSON.stringify([route, String(fields.status), modelLabel(fields.model ?? '')]))
       if (fields.attempts !== undefined && fields.attempts > 1) snapshot.retries += fields.attempts - 1
-      if (fields.error_code && (fields.upstream_status !== undefined || fields.status === 502 || fields.status === 504)) {
+      // 499: the client left or stopped reading, whatever the upstream had answered.
+      if (fields.error_code && fields.status !== 499 && (fields.upstream_status !== undefined || fields.status === 502 || fields.status === 504)) {
         increment(snapshot.upstreamErrors, JSON.stringify([fields.error_type ?? '', fields.error_code]))
       }
       if (fields.upstream_status !== undefined && fields.total_ms !== undefined) observe(snapshot.latency, fields.total_ms / 1000)

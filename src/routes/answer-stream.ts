@@ -3,11 +3,12 @@ import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
+import { pacedBody } from '../upstream/paced-body.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { watchSilence } from '../upstream/silence-watch.ts'
+import { watchWaits } from '../upstream/wait-watch.ts'
 import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 
-export type StreamSettings = { idleTimeoutSeconds: number; heartbeatMs: number; maxEventSize: number }
+export type StreamSettings = { idleTimeoutSeconds: number; clientIdleSeconds: number; heartbeatMs: number; maxEventSize: number }
 
 export type OpenedStream = {
   reply: UpstreamReply
@@ -41,7 +42,7 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
     body?.cancel().catch(() => {})
     throw upstreamBadResponse(`a ${type || 'untyped'} body where an event stream was expected`)
   }
-  const silence = watchSilence(reply, settings.idleTimeoutSeconds)
+  const silence = watchWaits(reply, settings.idleTimeoutSeconds)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
   // Copied out: this runs once per stream, and the events outlive the read.
   const events: string[] = []
@@ -52,13 +53,13 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
   try {
     for (;;) {
       let read: Awaited<ReturnType<typeof reader.read>>
+      silence.reading()
       try {
         read = await reader.read()
       } catch (error) {
         throw silence.faultOf(error)
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
-      silence.heard()
       events.length = 0
       try {
         decoder.decode(read.value, collect)
@@ -83,8 +84,9 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
 
 /**
  * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
- * body piped into the transform. `preventAbort` keeps a failing upstream from erroring the
- * transform, so the transform can still write the error chunk and `[DONE]`.
+ * body, paced by the client (see pacedBody), piped into the transform. A failing upstream ends
+ * the transform with its error chunk and `[DONE]` (`preventAbort` keeps the pipe from erroring
+ * it first); a client that takes nothing ends it with a 499 outcome (see pacedBody).
  */
 export const toChunkStream = ({
   opened,
@@ -112,14 +114,18 @@ export const toChunkStream = ({
     terminal,
     includeUsage: plan.includeUsage,
     heartbeatMs: settings.heartbeatMs,
-    idleTimeoutSeconds: settings.idleTimeoutSeconds,
-    abortUpstream: opened.reply.abort,
     decoder: opened.decoder,
     first: opened.first,
     pending: opened.pending,
     onEnd,
   })
-  opened.body.pipeTo(mapper.writable, { preventAbort: true }).catch(() => mapper.abortWith(streamIncomplete()))
+  const body = pacedBody(opened.reply, opened.body, settings, {
+    onEnd: (fault) => {
+      if (fault) mapper.abortWith(fault)
+      return undefined
+    },
+  })
+  body.pipeTo(mapper.writable, { preventAbort: true }).catch(() => mapper.abortWith(streamIncomplete()))
   return { mapper, frames: mapper.readable }
 }
 

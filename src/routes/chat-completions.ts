@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -91,7 +92,11 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const created = Math.floor(deps.now())
       const common = { deps, plan, created, headers, log, signal: request.signal }
       return plan.stream
-        ? answerStream({ ...common, open: openNoted(deps.upstream, args, log, headers, (reply) => openUpstreamStream(reply, deps.stream)) })
+        ? answerStream({
+            ...common,
+            open: openNoted(deps.upstream, args, log, headers, (reply) => openUpstreamStream(reply, deps.stream)),
+            dropClient: () => dropConnection(server, request),
+          })
         : answerJson({
             ...common,
             open: openNoted(deps.upstream, args, log, headers, async (reply) => ({ reply, message: await readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds) })),
@@ -108,6 +113,8 @@ type AnswerArgs<T> = {
   headers: Record<string, string>
   log: RequestLog
   signal: AbortSignal
+  /** Closes the connection of a client that stopped reading (streams only). */
+  dropClient?: () => void
 }
 
 const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerArgs<{ reply: UpstreamReply; message: Message }>) => {
@@ -119,7 +126,7 @@ const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerA
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
 }
 
-const answerStream = async ({ deps, plan, open, created, headers, log, signal }: AnswerArgs<OpenedStream>) => {
+const answerStream = async ({ deps, plan, open, created, headers, log, signal, dropClient }: AnswerArgs<OpenedStream>) => {
   const opened = await forEachChoice(
     plan.n,
     signal,
@@ -147,7 +154,8 @@ const answerStream = async ({ deps, plan, open, created, headers, log, signal }:
         outcomes.push(outcome)
         if (outcomes.length < plan.n && !outcome.error) return
         noteOutcomes(log, outcomes, deps.log)
-        log.write(outcome.error?.code === 'client_closed' ? 499 : 200)
+        if (outcome.error?.status === 499) dropClient?.()
+        log.write(outcome.error?.status === 499 ? 499 : 200)
       },
     })
     deps.registry.add(mapper)

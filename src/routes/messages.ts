@@ -1,13 +1,15 @@
 import { Elysia } from 'elysia'
 import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
+import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { sessionHint } from '../http/session-hint.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import type { Logger } from '../logging/logger.ts'
-import { passthroughBody } from '../stream/passthrough-body.ts'
+import { passthroughEventStream } from '../stream/passthrough-event-stream.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
+import { parseUpstreamJson, readWholeBody } from '../upstream/read-whole-body.ts'
 import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
 import { noteReply, startHeaders } from './note-exchange.ts'
 
@@ -15,6 +17,7 @@ export type MessagesDeps = {
   mapping: RequestMappingOptions
   upstream: UpstreamClient
   idleTimeoutSeconds: number
+  clientIdleSeconds: number
   maxBodyBytes: number
   log: Logger
   /** Bodies in flight are registered like chat streams: counted, waited for and cut by a drain. */
@@ -39,7 +42,7 @@ export const messagesRoute = (deps: MessagesDeps) => {
     }: {
       body: NativeMessagesRequest
       request: Request
-      server: { timeout: (r: Request, s: number) => void } | null
+      server: ServerTimeout
       set: { headers: Record<string, unknown> }
     }) {
       server?.timeout(request, 0)
@@ -63,17 +66,25 @@ export const messagesRoute = (deps: MessagesDeps) => {
         const value = reply.response.headers.get(name)
         if (value) headers[name] = value
       }
+      if (!reply.response.headers.get('content-type')?.startsWith('text/event-stream')) {
+        // Read whole and checked before the status goes out: a cut body is a 502, never a 200 with
+        // half a JSON. The chat route parses every answer too; an answer is kilobytes.
+        const text = await readWholeBody(reply, deps.idleTimeoutSeconds)
+        parseUpstreamJson(reply, text)
+        log.markFirstByte()
+        return new Response(text, { status: reply.response.status, headers })
+      }
       log.deferred = true
       log.markFirstByte()
-      // Aborting the reply ends the body with an Anthropic error event (see passthroughBody).
+      // Aborting the reply ends the body with an Anthropic error event (see passthroughEventStream).
       const inFlight = { abortWith: reply.abort }
-      const piped = passthroughBody(reply, deps.idleTimeoutSeconds, (fault) => {
+      const piped = passthroughEventStream(reply, deps, (fault) => {
         deps.registry.delete(inFlight)
         if (fault) log.noteError(fault)
-        log.write(fault?.code === 'client_closed' ? 499 : reply.response.status)
+        if (fault?.status === 499) dropConnection(server, request)
+        log.write(fault?.status === 499 ? 499 : reply.response.status)
       })
-      if (piped) deps.registry.add(inFlight)
-      else log.write(reply.response.status)
+      deps.registry.add(inFlight)
       return new Response(piped, { status: reply.response.status, headers })
     }
   const options = { parse: ({ request }: { request: Request }) => readJsonBody(request, deps.maxBodyBytes), body: NativeMessagesRequest }

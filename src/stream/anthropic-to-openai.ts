@@ -5,7 +5,7 @@ import { JSON_TOOL_NAME } from '../mapping/to-anthropic-response-format.ts'
 import { isKnownStopReason, REFUSAL_FALLBACK, toOpenAIFinishReason } from '../mapping/to-openai-finish-reason.ts'
 import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
-import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse, upstreamTimeout } from '../upstream/upstream-error.ts'
+import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame, KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { readRawDelta } from './raw-delta.ts'
 import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
@@ -26,9 +26,6 @@ export type AnthropicToOpenAIOptions = {
   terminal: boolean
   includeUsage: boolean
   heartbeatMs: number
-  /** Upstream silence that ends the stream with `upstream_timeout` (any byte resets the clock). */
-  idleTimeoutSeconds: number
-  abortUpstream: (reason: OpenAIError) => void
   /** The decoder that already read the first event, with its state (a half line, half a character). */
   decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
@@ -63,7 +60,6 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
     /** The readable side was closed (terminate), after an error or a complete answer. */
     let closed = false
     let heartbeat: ReturnType<typeof setTimeout> | undefined
-    let idle: ReturnType<typeof setTimeout> | undefined
     let ctrl: TransformStreamDefaultController<string>
     /** Frames of the read being processed, written as one chunk at its end. */
     let out = ''
@@ -90,7 +86,6 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       if (ended) return
       ended = true
       clearTimeout(heartbeat)
-      clearTimeout(idle)
       const unknownStopReason = finishReason && !isKnownStopReason(stopReason) ? String(stopReason) : undefined
       const outcome = { finishReason, usage: toOpenAIUsage(usage), error, unknownStopReason }
       // Not synchronously: the stream may end while it is still being constructed (a first event
@@ -100,6 +95,14 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
 
     const fail = (error: OpenAIError) => {
       if (ended) return
+      if (error.status === 499) {
+        // The client's doing (it stopped reading): no error chunk it would never read, and no clean
+        // end either (no reason: Bun prints a response body's error reason as if it were uncaught).
+        end(undefined, error)
+        closed = true
+        ctrl.error()
+        return
+      }
       emit(terminal ? errorFrame(error) + DONE_FRAME : errorFrame(error))
       end(undefined, error)
       flushOut()
@@ -258,12 +261,6 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       mapEvent(event)
     }
 
-    const timeOut = () => {
-      const error = upstreamTimeout(options.idleTimeoutSeconds)
-      fail(error)
-      options.abortUpstream(error)
-    }
-
     const beat = () => {
       if (ended) return
       emit(KEEP_ALIVE_FRAME)
@@ -276,7 +273,6 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
         ctrl = controller
         emit(frames.delta('{"role":"assistant","content":""}'))
         if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
-        idle = setTimeout(timeOut, options.idleTimeoutSeconds * 1000)
         if (options.first) mapEvent(options.first)
         for (const data of options.pending) onSseEvent(data, 0, data.length)
         flushOut()
@@ -285,7 +281,6 @@ export class AnthropicToOpenAIStream extends TransformStream<Uint8Array, string>
       transform(bytes) {
         if (ended) return
         heartbeat?.refresh()
-        idle?.refresh()
         try {
           decoder.decode(bytes, onSseEvent)
         } catch (error) {

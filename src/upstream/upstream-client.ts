@@ -5,7 +5,7 @@ import { acceptedBetas, type PoolMember, type UpstreamEndpoint } from './pool-me
 import { type AttemptOutcome, FAILOVER_OUTCOMES, outcomeOfError, outcomeOfStatus, type UpstreamPool } from './pool.ts'
 import { readErrorBody } from './read-error-body.ts'
 import { nextDelayMs, RETRYABLE_STATUSES, retryAfterMs, sleep } from './retry.ts'
-import { clientClosed, toOpenAIErrorFromUpstream, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
+import { clientClosed, toOpenAIErrorFromUpstream, upstreamRedirected, upstreamTimeout, upstreamUnreachable } from './upstream-error.ts'
 
 export type UpstreamReply = {
   response: Response
@@ -134,13 +134,16 @@ export const createUpstreamClient = (
         failure = next
         lastFailure.set(member, next)
       }
+      const url = member.urls[endpoint]
       let response: Response
       try {
-        response = await fetchImpl(member.urls[endpoint], {
+        response = await fetchImpl(url, {
           method: 'POST',
           headers: beta?.headers ?? member.headers,
           body: text,
           signal: attemptController.signal,
+          // Redirects are not followed: they would take the key and the prompt elsewhere.
+          redirect: 'manual',
           ...(proxy ? { proxy } : {}),
         })
       } catch (error) {
@@ -151,6 +154,12 @@ export const createUpstreamClient = (
       }
       clearTimeout(timer)
       const requestId = response.headers.get('request-id')
+      if (response.status >= 300 && response.status < 400) {
+        response.body?.cancel().catch(() => {})
+        const error = upstreamRedirected(response.status, response.headers.get('location'), url)
+        error.upstreamRequestId = requestId
+        settle({ error, outcome: 'bad_response', retryAfterMs: undefined })
+      }
       if (!response.ok) {
         const error = toOpenAIErrorFromUpstream(response.status, await readErrorBody(response), response.headers)
         error.upstreamRequestId = requestId

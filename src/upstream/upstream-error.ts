@@ -117,8 +117,38 @@ export const upstreamUnreachable = (detail: string) =>
 export const upstreamBadResponse = (detail: string) =>
   new OpenAIError({ status: 502, type: 'upstream_error', code: 'upstream_bad_response', message: `The upstream sent a response the gateway cannot read: ${detail}` })
 
+/** A redirect target fit for the log: no userinfo, query or fragment (they may carry credentials). */
+const redactedLocation = (location: string | null, base: string) => {
+  if (location === null) return 'none'
+  try {
+    const url = new URL(location, base)
+    return `${url.protocol}//${url.host}${url.pathname}`
+  } catch {
+    return 'unparsable'
+  }
+}
+
+/**
+ * A 3xx from the upstream. Never followed: it would carry the upstream key and the prompt to
+ * wherever Location points. The client is not told where; the log line is.
+ */
+export const upstreamRedirected = (status: number, location: string | null, requestUrl: string) => {
+  const error = upstreamBadResponse(`a ${status} redirect, which the gateway does not follow (check UPSTREAM_API_URL)`)
+  error.upstreamLocation = redactedLocation(location, requestUrl)
+  return error
+}
+
 export const streamIncomplete = () =>
   new OpenAIError({ status: 502, type: 'upstream_error', code: 'stream_incomplete', message: 'The upstream ended the answer before it was complete' })
+
+/** The client stopped taking the answer: it is cut, and logged as the client's doing (499). */
+export const clientIdleTimeout = (seconds: number) =>
+  new OpenAIError({
+    status: 499,
+    type: 'invalid_request_error',
+    code: 'client_idle_timeout',
+    message: `The client took nothing of the answer for ${seconds} s (CLIENT_IDLE_TIMEOUT)`,
+  })
 
 /** The client went away: nobody is left to answer (logged as 499, as nginx does). */
 export const clientClosed = () =>

@@ -38,6 +38,7 @@ describe('defaults: the old Flask proxy values', () => {
       defaultProxyUrl: undefined,
       port: 5000,
       upstreamTimeoutSeconds: 600,
+      clientIdleTimeoutSeconds: 600,
       upstreamRetries: 2,
       sseHeartbeatSeconds: 15,
       maxBodyBytes: 10 * 1024 * 1024,
@@ -162,6 +163,7 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     ['GUNICORN_TIMEOUT', 86_400],
     ['SSE_HEARTBEAT_SECONDS', 3_600],
     ['SHUTDOWN_GRACE_SECONDS', 86_400],
+    ['CLIENT_IDLE_TIMEOUT', 86_400],
   ])('%s: up to %d s, so each timer made from it stays below 2^31 − 1 ms; above is a start-up error', (name, max) => {
     expect(() => load({ [name]: String(max) })).not.toThrow()
     expect(max * 1000).toBeLessThan(MAX_TIMER_MS)

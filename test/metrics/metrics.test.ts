@@ -25,6 +25,15 @@ describe('metrics text', () => {
   })
 })
 
+test("a client that stops reading or leaves is not an upstream error, though the upstream had answered", () => {
+  const metrics = createMetrics(() => 0, new Set(['/v1/chat/completions']))
+  for (const code of ['client_idle_timeout', 'client_closed']) {
+    metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 499, upstream_status: 200, error_type: 'invalid_request_error', error_code: code })
+  }
+  metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, upstream_status: 200, error_type: 'timeout_error', error_code: 'upstream_timeout' })
+  expect(metrics.snapshot().upstreamErrors).toEqual({ '["timeout_error","upstream_timeout"]': 1 })
+})
+
 test('labels a client chooses are bounded: unknown paths and models past the first 100 are "other"', () => {
   const metrics = createMetrics(() => 0, new Set(['/v1/chat/completions']))
   for (let i = 0; i < 500; i++) {

@@ -38,7 +38,8 @@ export const runStream = async (
   })
   const response = new Response(body, { headers: { 'content-type': contentType } })
   const reply = { response, attempts: 1, requestId: null, abort: () => body.cancel().catch(() => {}), upstream: 'default', adjustments: [] }
-  const opened = await openUpstreamStream(reply, { idleTimeoutSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 })
+  const settings = { idleTimeoutSeconds: 5, clientIdleSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 }
+  const opened = await openUpstreamStream(reply, settings)
   let outcome: StreamOutcome | undefined
   const { frames } = toChunkStream({
     opened,
@@ -47,7 +48,7 @@ export const runStream = async (
     created: 1700000000,
     choiceIndex: 0,
     terminal: true,
-    settings: { idleTimeoutSeconds: 5, heartbeatMs, maxEventSize: 16 * 1024 * 1024 },
+    settings,
     onEnd: (o) => {
       outcome = o
     },

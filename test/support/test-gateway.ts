@@ -18,6 +18,9 @@ export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
 
 export type TestGateway = {
   url: string
+  port: number
+  /** Requests the server is still answering (a dropped connection no longer counts). */
+  pendingRequests: () => number
   mock: MockUpstream
   logs: string[]
   registry: ReturnType<typeof createApp>['registry']
@@ -44,7 +47,8 @@ export const startGateway = async ({
   const log = createLogger(config.logLevel, (line) => logs.push(line))
   const { app, registry, lifecycle } = createApp({ config, log, random: () => 0 })
   app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout })
-  const url = `http://127.0.0.1:${app.server?.port}`
+  const port = app.server?.port as number
+  const url = `http://127.0.0.1:${port}`
   const post = (path: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
     fetch(`${url}${path}`, {
       method: 'POST',
@@ -54,6 +58,8 @@ export const startGateway = async ({
     })
   return {
     url,
+    port,
+    pendingRequests: () => app.server?.pendingRequests ?? 0,
     mock,
     logs,
     registry,
