@@ -95,6 +95,7 @@ export const createUpstreamPool = (
   const slots = new Map<PoolMember, Slot>(
     members.map((member) => [member, { member, breaker: members.length > 1 ? createBreaker(settings, now) : undefined, firstByte: emptyHistogram() }]),
   )
+  const all = [...slots.values()]
   const attempts: Record<string, number> = {}
   const usable = (slot: Slot) => !slot.breaker || slot.breaker.available()
 
@@ -105,9 +106,11 @@ export const createUpstreamPool = (
      * again. Throws 503 all_upstreams_unavailable (with retry-after) when every member serving the
      * model is out, 404 when none serves it.
      */
-    pick({ model, hint, tried }: { model: string; hint: string | undefined; tried: ReadonlySet<PoolMember> }): PoolMember {
-      const serving = [...slots.values()].filter((slot) => !slot.member.models || slot.member.models.has(model))
+    pick({ model, hint, tried }: { model: string; hint: string | undefined; tried: { has: (member: PoolMember) => boolean } }): PoolMember {
+      const serving = all.filter((slot) => !slot.member.models || slot.member.models.has(model))
       if (serving.length === 0) throw noUpstreamFor(model)
+      // A pool of one has no breaker and no choice to make.
+      if (serving.length === 1 && !serving[0]?.breaker) return (serving[0] as Slot).member
       const open = serving.filter(usable)
       if (open.length === 0) {
         const soonest = Math.min(...serving.map((slot) => slot.breaker?.availableAt() ?? 0))
@@ -136,11 +139,11 @@ export const createUpstreamPool = (
     /** A member picked but not asked after all (the request gave up first): its probe slot frees. */
     release: (member: PoolMember) => void slots.get(member)?.breaker?.record('released'),
     /** At least one member can take a request now (for /health). */
-    usable: () => [...slots.values()].some(usable),
+    usable: () => all.some(usable),
     snapshot: (): PoolSnapshot => {
       const breakers: Record<string, number> = {}
       const firstByte: Record<string, Histogram> = {}
-      for (const slot of slots.values()) {
+      for (const slot of all) {
         const state: BreakerState = slot.breaker?.state ?? 'closed'
         breakers[JSON.stringify([slot.member.name, state])] = 1
         firstByte[slot.member.name] = slot.firstByte

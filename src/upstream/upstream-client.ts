@@ -83,8 +83,8 @@ export const createUpstreamClient = (
     !(failure.outcome === 'auth_error' && pool.single)
 
   const open = async <T>({ body, signal, endpoint = 'messages', betas, model = '', session, tried }: UpstreamSendArgs, openReply: OpenReply<T>): Promise<T> => {
-    const asked = new Set<PoolMember>()
-    const lastFailure = new Map<PoolMember, Failure>()
+    /** Each member asked, with how its last attempt failed. */
+    const asked = new Map<PoolMember, Failure | undefined>()
     let deadline = 0
     let failure: Failure | undefined
     for (let attempt = 0; ; attempt++) {
@@ -97,11 +97,10 @@ export const createUpstreamClient = (
         throw failure?.error ?? error
       }
       const fresh = !asked.has(member)
-      asked.add(member)
       tried?.push(member.name)
       if (fresh) deadline = performance.now() + timeoutMs
       else {
-        const delay = nextDelayMs({ attempt, requested: lastFailure.get(member)?.retryAfterMs, remainingMs: deadline - performance.now(), random })
+        const delay = nextDelayMs({ attempt, requested: asked.get(member)?.retryAfterMs, remainingMs: deadline - performance.now(), random })
         if (delay === undefined) {
           pool.release(member)
           throw (failure as Failure).error
@@ -113,6 +112,7 @@ export const createUpstreamClient = (
           throw error
         }
       }
+      asked.set(member, undefined)
       const { text, adjustments: bodyAdjustments } = typeof body === 'string' ? { text: body, adjustments: [] } : body(member.cache)
       const beta = betas ? withBetas(member, betas) : undefined
       const adjustments = beta?.removed ? [...bodyAdjustments, 'anthropic-beta:removed'] : bodyAdjustments
@@ -132,7 +132,7 @@ export const createUpstreamClient = (
         pool.report(member, next.outcome, { retryAfterMs: next.retryAfterMs })
         if (next.outcome === 'cancelled' || attempt >= config.upstreamRetries || !retryable(next)) throw next.error
         failure = next
-        lastFailure.set(member, next)
+        asked.set(member, next)
       }
       const url = member.urls[endpoint]
       let response: Response
@@ -159,6 +159,7 @@ export const createUpstreamClient = (
         const error = upstreamRedirected(response.status, response.headers.get('location'), url)
         error.upstreamRequestId = requestId
         settle({ error, outcome: 'bad_response', retryAfterMs: undefined })
+        continue
       }
       if (!response.ok) {
         const error = toOpenAIErrorFromUpstream(response.status, await readErrorBody(response), response.headers)
