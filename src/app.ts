@@ -54,7 +54,7 @@ const corsPlugin = (origins: readonly string[]) => {
     origin: allowed.has('*') ? '*' : (request) => allowed.has(request.headers.get('origin') ?? ''),
     credentials: false,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'anthropic-version', 'anthropic-beta'],
+    allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'x-session-id', 'anthropic-version', 'anthropic-beta'],
     exposeHeaders: EXPOSED_HEADERS,
     maxAge: 600,
     preflight: true,

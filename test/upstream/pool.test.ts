@@ -84,11 +84,12 @@ describe('upstream pool', () => {
     expect(lines.join('\n')).not.toContain('sk-a')
   })
 
-  test('a pool of one is never taken out', () => {
-    const { pool, pick } = setUp([a])
+  test('a pool of one is never taken out, but a refused key is still said at error level', () => {
+    const { pool, pick, lines } = setUp([a])
     for (let i = 0; i < 50; i++) pool.report(a, i % 2 ? 'auth_error' : 'overloaded')
     expect(pick()).toBe(a)
     expect(pool.usable()).toBe(true)
+    expect(lines.filter((line) => line.includes('"level":"error"') && line.includes('rejected the gateway key'))).toHaveLength(25)
   })
 
   test('snapshot: attempts by outcome, breaker state and first-byte latency by name', () => {
