@@ -102,13 +102,13 @@ export const createUpstreamPool = (
   return {
     single: members.length === 1,
     /**
-     * The member for the next attempt: one not yet `tried` when there is one, else a tried one
-     * again. Throws 503 all_upstreams_unavailable (with retry-after) when every member serving the
+     * The member for the next attempt, among those serving `model` (all when it is undefined):
+     * one not yet `tried` when there is one, else a tried one again. Throws 503 all_upstreams_unavailable (with retry-after) when every member serving the
      * model is out, 404 when none serves it.
      */
-    pick({ model, hint, tried }: { model: string; hint: string | undefined; tried: { has: (member: PoolMember) => boolean } }): PoolMember {
-      const serving = all.filter((slot) => !slot.member.models || slot.member.models.has(model))
-      if (serving.length === 0) throw noUpstreamFor(model)
+    pick({ model, hint, tried }: { model: string | undefined; hint: string | undefined; tried: { has: (member: PoolMember) => boolean } }): PoolMember {
+      const serving = model === undefined ? all : all.filter((slot) => !slot.member.models || slot.member.models.has(model))
+      if (serving.length === 0) throw noUpstreamFor(model as string)
       // A pool of one has no breaker and no choice to make.
       if (serving.length === 1 && !serving[0]?.breaker) return (serving[0] as Slot).member
       const open = serving.filter(usable)

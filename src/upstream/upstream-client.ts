@@ -32,7 +32,7 @@ export type UpstreamSendArgs = {
   endpoint?: UpstreamEndpoint
   /** An Anthropic-native client's own `anthropic-beta` values, merged with the configured ones. */
   betas?: string | null
-  /** The upstream model id: only members that serve it are asked. */
+  /** The upstream model id: only members that serve it are asked (any member when absent). */
   model?: string
   /** A session hint: requests that share one go to the same member while it is usable. */
   session?: string
@@ -82,7 +82,7 @@ export const createUpstreamClient = (
     (failure.status === undefined || RETRYABLE_STATUSES.has(failure.status) || failure.outcome === 'auth_error') &&
     !(failure.outcome === 'auth_error' && pool.single)
 
-  const open = async <T>({ body, signal, endpoint = 'messages', betas, model = '', session, tried }: UpstreamSendArgs, openReply: OpenReply<T>): Promise<T> => {
+  const open = async <T>({ body, signal, endpoint = 'messages', betas, model, session, tried }: UpstreamSendArgs, openReply: OpenReply<T>): Promise<T> => {
     /** Each member asked, with how its last attempt failed. */
     const asked = new Map<PoolMember, Failure | undefined>()
     let deadline = 0

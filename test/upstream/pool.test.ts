@@ -44,10 +44,11 @@ describe('upstream pool', () => {
     expect(pick(undefined, [a, b])).toBe(a)
   })
 
-  test('only members that serve the model; none → 404 model_not_found', () => {
-    const { pick } = setUp([member('a', { models: new Set(['m1']) }), member('b', { models: new Set(['m2']) })])
+  test('only members that serve the model; none → 404 model_not_found; no model named → any', () => {
+    const { pool, pick } = setUp([member('a', { models: new Set(['m1']) }), member('b', { models: new Set(['m2']) })])
     expect(pick(undefined, [], 'm2').name).toBe('b')
     expect(thrown(() => pick(undefined, [], 'm3'))).toMatchObject({ status: 404, code: 'model_not_found' })
+    expect(pool.pick({ model: undefined, hint: undefined, tried: new Set() }).name).toBe('a')
   })
 
   test('a sticky hint stays on its member, moves only while it is out, and comes back', () => {
