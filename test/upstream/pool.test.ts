@@ -2,7 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import type { OpenAIError } from '../../src/errors/openai-error.ts'
 import { createLogger } from '../../src/logging/logger.ts'
 import type { PoolMember } from '../../src/upstream/pool-members.ts'
-import { createUpstreamPool } from '../../src/upstream/pool.ts'
+import { createUpstreamPool, FAILOVER_OUTCOMES, outcomeOfError, outcomeOfStatus } from '../../src/upstream/pool.ts'
+import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, toOpenAIErrorFromUpstream, upstreamBadResponse, upstreamTimeout, upstreamUnreachable } from '../../src/upstream/upstream-error.ts'
 
 const SETTINGS = { failures: 3, minRequests: 10, ratio: 0.5, windowMs: 30_000, cooldownMs: 10_000 }
 
@@ -101,5 +102,37 @@ describe('upstream pool', () => {
     expect(snapshot.attempts).toEqual({ '["a","ok"]': 1, '["b","timeout"]': 3 })
     expect(snapshot.breakers).toEqual({ '["a","closed"]': 1, '["b","open"]': 1 })
     expect(snapshot.firstByte.a?.count).toBe(1)
+  })
+})
+
+describe('attempt outcomes: what fails over and what the breaker counts', () => {
+  test.each([
+    [200, 'ok', false],
+    [400, 'client_error', false],
+    [404, 'client_error', false],
+    [413, 'client_error', false],
+    [401, 'auth_error', true],
+    [403, 'auth_error', true],
+    [429, 'rate_limited', true],
+    [529, 'overloaded', true],
+    [500, 'server_error', true],
+    [503, 'server_error', true],
+  ] as const)('status %d → %s (fails over: %s)', (status, outcome, failsOver) => {
+    expect(outcomeOfStatus(status)).toBe(outcome)
+    expect(FAILOVER_OUTCOMES.has(outcome)).toBe(failsOver)
+  })
+
+  test.each([
+    ['a timeout', upstreamTimeout(1), 'timeout'],
+    ['a refused connection', upstreamUnreachable('ECONNREFUSED'), 'unreachable'],
+    ['an overloaded first event', toOpenAIErrorFromEvent({ type: 'overloaded_error', message: 'Overloaded' }), 'overloaded'],
+    ['a rate-limit first event', toOpenAIErrorFromEvent({ type: 'rate_limit_error', message: 'Slow' }), 'rate_limited'],
+    ['an invalid-request first event', toOpenAIErrorFromEvent({ type: 'invalid_request_error', message: 'bad' }), 'client_error'],
+    ['a 401 mapped to 502', toOpenAIErrorFromUpstream(401, '{}'), 'auth_error'],
+    ['a cut answer', streamIncomplete(), 'server_error'],
+    ['an unreadable answer', upstreamBadResponse('x'), 'bad_response'],
+    ['the client leaving', clientClosed(), 'cancelled'],
+  ])('%s → %s', (_, error, outcome) => {
+    expect(outcomeOfError(error)).toBe(outcome as ReturnType<typeof outcomeOfError>)
   })
 })
