@@ -19,6 +19,8 @@ import { usageRoute } from './routes/usage.ts'
 import type { ResponseStore } from './store/response-store.ts'
 import { createResponseStore } from './store/create-response-store.ts'
 import { createStreamRegistry } from './stream/stream-registry.ts'
+import { buildPoolMembers } from './upstream/pool-members.ts'
+import { createUpstreamPool } from './upstream/pool.ts'
 import { createUpstreamClient } from './upstream/upstream-client.ts'
 
 export type AppDeps = {
@@ -75,7 +77,7 @@ const corsPlugin = (origins: readonly string[]) => {
     origin: allowed.has('*') ? '*' : (request) => allowed.has(request.headers.get('origin') ?? ''),
     credentials: false,
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'anthropic-version', 'anthropic-beta'],
+    allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id', 'x-session-id', 'anthropic-version', 'anthropic-beta'],
     exposeHeaders: EXPOSED_HEADERS,
     maxAge: 600,
     preflight: true,
@@ -92,8 +94,19 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     maxEventSize: MAX_UPSTREAM_EVENT_SIZE,
   }
   const lifecycle: Lifecycle = { draining: false }
-  const upstream = createUpstreamClient(config, { fetch, random })
-  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys())) : undefined
+  const pool = createUpstreamPool(
+    buildPoolMembers(config),
+    {
+      failures: config.breakerFailures,
+      minRequests: config.breakerMinRequests,
+      ratio: config.breakerRatio,
+      windowMs: config.breakerWindowSeconds * 1000,
+      cooldownMs: config.breakerCooldownSeconds * 1000,
+    },
+    { log },
+  )
+  const upstream = createUpstreamClient(config, pool, { fetch, random })
+  const metrics = config.metricsEnabled ? createMetrics(() => registry.size, new Set(ROUTES.keys()), pool.snapshot) : undefined
   const clientKeys = buildClientKeys(config)
   // No store at all (no file, no connection) unless some key has a counted limit.
   const limitStore = clientKeys.some((key) => key.limits) ? createLimitStore(config) : undefined
@@ -118,10 +131,11 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
         checkAdmin: config.adminApiKey === undefined ? undefined : createKeyChecker([{ digest: sha256(config.adminApiKey), label: 'admin' }]),
       }),
     )
-    .use(healthRoute(lifecycle, limitStore?.kind === 'redis' ? limitStore.ping : undefined))
+    .use(healthRoute(lifecycle, pool.usable, limitStore?.kind === 'redis' ? limitStore.ping : undefined))
     .use(
       chatCompletionsRoute({
         mapping: config,
+        promptCache: config,
         upstream,
         stream,
         registry,
@@ -134,6 +148,7 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     .use(
       responsesRoute({
         mapping: config,
+        promptCache: config,
         upstream,
         stream,
         registry,
@@ -160,5 +175,5 @@ export const createApp = ({ config, log, fetch, random, now = () => Date.now() /
     )
     .use(modelsRoute(config, Math.floor(now())))
     .use(usageRoute({ keys: clientKeys, store: limitStore }))
-  return { app, registry, lifecycle, metrics, store, limitStore }
+  return { app, registry, lifecycle, metrics, store, limitStore, pool }
 }

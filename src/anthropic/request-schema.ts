@@ -4,9 +4,9 @@ import { type Static, Type as t } from '@sinclair/typebox'
 /** The Messages API request, as this gateway sends it (and as the mock upstream checks it). */
 const strict = { additionalProperties: false } as const
 
-const CacheControl = t.Optional(
-  t.Object({ type: t.Literal('ephemeral'), ttl: t.Optional(t.Union([t.Literal('5m'), t.Literal('1h')])) }, strict),
-)
+export const CacheControlParam = t.Object({ type: t.Literal('ephemeral'), ttl: t.Optional(t.Union([t.Literal('5m'), t.Literal('1h')])) }, strict)
+export type CacheControlParam = Static<typeof CacheControlParam>
+const CacheControl = t.Optional(CacheControlParam)
 
 export const TextBlock = t.Object({ type: t.Literal('text'), text: t.String({ minLength: 1 }), cache_control: CacheControl }, strict)
 export type TextBlock = Static<typeof TextBlock>
@@ -58,6 +58,7 @@ export const ToolResultBlock = t.Object(
     tool_use_id: t.String({ pattern: '^[a-zA-Z0-9_-]+$' }),
     content: t.Optional(t.Union([t.String(), t.Array(t.Union([TextBlock, ImageBlock, DocumentBlock]))])),
     is_error: t.Optional(t.Boolean()),
+    cache_control: CacheControl,
   },
   strict,
 )
@@ -104,6 +105,7 @@ export const ToolDefinition = t.Object(
     description: t.Optional(t.String()),
     input_schema: t.Record(t.String(), t.Unknown()),
     strict: t.Optional(t.Boolean()),
+    cache_control: CacheControl,
   },
   strict,
 )
@@ -117,6 +119,7 @@ export const WebSearchServerTool = t.Object(
     /** Results only from `allowed_domains` (@anthropic-ai/sdk WebSearchTool20250305). */
     strict: t.Optional(t.Boolean()),
     allowed_domains: t.Optional(t.Array(t.String())),
+    cache_control: CacheControl,
     user_location: t.Optional(
       t.Object(
         {
@@ -185,6 +188,8 @@ export const MessagesRequest = t.Object(
     tool_choice: t.Optional(ToolChoiceParam),
     thinking: t.Optional(ThinkingParam),
     output_config: t.Optional(OutputConfig),
+    /** Automatic caching: one breakpoint the API moves to the last cacheable block. */
+    cache_control: CacheControl,
   },
   strict,
 )

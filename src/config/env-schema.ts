@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { Errors } from '@sinclair/typebox/errors'
 import { type ClientKeyEntry, parseClientKeyEntries } from '../limits/client-key-entry.ts'
 import { ModelQuirksOverride } from '../mapping/model-quirks.ts'
+import { parseUpstreamEntries } from './upstreams-config.ts'
 
 /**
  * Every environment variable the gateway reads: name, old Flask-proxy name, default, parser and
@@ -17,6 +18,8 @@ export type EnvVar<T = unknown> = {
   /** Raw default, as it would be written in `.env`; undefined means "unset" (or required). */
   readonly default?: string
   readonly required?: boolean
+  /** Required unless this other variable is set (and then may be left unset). */
+  readonly requiredUnless?: string
   /** Never printed, not even in a start-up error. */
   readonly secret?: boolean
   readonly description: string
@@ -124,7 +127,7 @@ const parseRedisUrl: Parser<string | undefined> = (raw) => {
   return raw.trim()
 }
 
-const optionalUrl: Parser<URL | undefined> = (raw) => (raw.trim() === '' ? undefined : parseHttpUrl(raw))
+export const optionalUrl: Parser<URL | undefined> = (raw) => (raw.trim() === '' ? undefined : parseHttpUrl(raw))
 const optionalString: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : raw.trim())
 
 const parseLogLevel: Parser<'debug' | 'info' | 'warn' | 'error'> = (raw) => {
@@ -171,15 +174,26 @@ export const ENV_VARS = {
   upstreamApiUrl: envVar({
     name: 'UPSTREAM_API_URL',
     required: true,
-    description: 'Full URL of the upstream Messages endpoint, used as given (query string kept)',
-    parse: parseHttpUrl,
+    requiredUnless: 'UPSTREAMS_JSON',
+    description: 'Full URL of the upstream Messages endpoint, used as given (query string kept); not needed with UPSTREAMS_JSON',
+    parse: optionalUrl,
   }),
   upstreamApiKey: envVar({
     name: 'UPSTREAM_API_KEY',
     required: true,
+    requiredUnless: 'UPSTREAMS_JSON',
     secret: true,
-    description: 'Sent upstream as x-api-key',
-    parse: (raw) => raw.trim() || fail('must not be empty'),
+    description: 'Sent upstream as x-api-key; several comma-separated keys make a pool of that URL, one member per key',
+    parse: (raw) => {
+      const keys = parseList(raw)
+      return raw.trim() === '' || keys.length > 0 ? keys : fail('must not be empty')
+    },
+  }),
+  upstreams: envVar({
+    name: 'UPSTREAMS_JSON',
+    secret: true,
+    description: 'JSON array of upstreams [{name, url, key, weight, models, headers, cache, betas}]; replaces UPSTREAM_API_URL/KEY',
+    parse: (raw) => parseUpstreamEntries(raw, fail),
   }),
   allowedApiKeys: envVar({
     name: 'ALLOWED_API_KEYS',
@@ -311,6 +325,24 @@ export const ENV_VARS = {
     description: 'JSON object of headers applied last; an empty string value removes a header',
     parse: parseJsonObject,
   }),
+  promptCache: envVar({
+    name: 'PROMPT_CACHE',
+    default: 'auto',
+    description: 'auto adds prompt-cache breakpoints to chat completions as each upstream takes them; off adds none',
+    parse: (raw): 'auto' | 'off' => {
+      const value = raw.trim().toLowerCase()
+      return value === 'auto' || value === 'off' ? value : fail('expected auto or off')
+    },
+  }),
+  promptCacheTtl: envVar({
+    name: 'PROMPT_CACHE_TTL',
+    default: '5m',
+    description: 'Lifetime of the cache entries PROMPT_CACHE adds: 5m or 1h (writes cost more)',
+    parse: (raw): '5m' | '1h' => {
+      const value = raw.trim()
+      return value === '5m' || value === '1h' ? value : fail('expected 5m or 1h')
+    },
+  }),
   corsOrigins: envVar({
     name: 'CORS_ORIGINS',
     description: '* or comma-separated exact origins (scheme://host[:port]); unset means no CORS headers',
@@ -378,6 +410,39 @@ export const ENV_VARS = {
     default: '2',
     description: 'Retries after the first attempt on 429/500/502/503/504/529 and connection failures',
     parse: parseInteger(0, 10),
+  }),
+  breakerFailures: envVar({
+    name: 'UPSTREAM_BREAKER_FAILURES',
+    default: '3',
+    description: 'Failures in a row that take a pool member out (a pool of one is never taken out)',
+    parse: parseInteger(1, 1000),
+  }),
+  breakerMinRequests: envVar({
+    name: 'UPSTREAM_BREAKER_MIN_REQUESTS',
+    default: '10',
+    description: 'Requests in UPSTREAM_BREAKER_WINDOW before the failure ratio can take a member out',
+    parse: parseInteger(1, 1_000_000),
+  }),
+  breakerRatio: envVar({
+    name: 'UPSTREAM_BREAKER_RATIO',
+    default: '0.5',
+    description: 'A member is out when more than this share of its requests in the window failed',
+    parse: (raw) => {
+      const value = parsePositiveNumber(raw)
+      return value < 1 ? value : fail('expected a number above 0 and below 1')
+    },
+  }),
+  breakerWindowSeconds: envVar({
+    name: 'UPSTREAM_BREAKER_WINDOW',
+    default: '30',
+    description: 'Seconds of requests the failure ratio looks at; at most 3600',
+    parse: parseSeconds(HOUR_SECONDS),
+  }),
+  breakerCooldownSeconds: envVar({
+    name: 'UPSTREAM_BREAKER_COOLDOWN',
+    default: '10',
+    description: 'Seconds a member stays out before one probe request decides (a longer retry-after wins); at most 3600',
+    parse: parseSeconds(HOUR_SECONDS),
   }),
   sseHeartbeatSeconds: envVar({
     name: 'SSE_HEARTBEAT_SECONDS',

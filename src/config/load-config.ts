@@ -15,7 +15,8 @@ export const loadConfig = (env: Env): Config => {
   for (const [key, spec] of Object.entries(ENV_VARS) as [string, EnvVar][]) {
     const fromEnv = env[spec.name] ?? (spec.oldName === undefined ? undefined : env[spec.oldName])
     const usedName = env[spec.name] === undefined && fromEnv !== undefined ? spec.oldName : spec.name
-    if (spec.required && (fromEnv === undefined || fromEnv.trim() === '')) {
+    const excused = spec.requiredUnless !== undefined && (env[spec.requiredUnless] ?? '').trim() !== ''
+    if (spec.required && !excused && (fromEnv === undefined || fromEnv.trim() === '')) {
       throw new ConfigError(`${spec.name}: required, but not set`)
     }
     const raw = fromEnv ?? spec.default ?? ''

@@ -11,6 +11,9 @@ export type RequestLogFields = {
   stream?: boolean
   status?: number
   upstream_status?: number
+  /** The pool member that answered, and every member asked, in order (names only). */
+  upstream?: string
+  upstreams_tried?: string[]
   upstream_request_id?: string | null
   upstream_location?: string
   attempts?: number
@@ -18,6 +21,8 @@ export type RequestLogFields = {
   total_ms?: number
   prompt_tokens?: number
   completion_tokens?: number
+  cache_read_tokens?: number
+  cache_write_tokens?: number
   finish_reason?: string
   error_type?: string
   error_code?: string | null

@@ -4,6 +4,9 @@ import { type Static, Type as t } from '@sinclair/typebox'
  * What each model family accepts, as data: code asks `findModelQuirks`, never the model name.
  * Matched on the aliased id by prefix, first match wins. Source legend per row:
  * F = public Anthropic docs, R = API error text quoted in public issue reports, A = assumption.
+ * Minimum cacheable prompts (C) come from third-party copies of the prompt-caching docs' table,
+ * which disagree for some models: the lower value is kept, as a breakpoint below the real minimum
+ * costs nothing (the request just runs uncached).
  * The evidence for each is in test/fixtures/FACTS.md §1 and §3.
  */
 const ThinkingKind = t.Union([
@@ -38,6 +41,8 @@ export const ModelQuirkFields = t.Object(
      * organisation must enable it in its Console: MODEL_QUIRKS_JSON turns it off per model where not.
      */
     webSearch: t.Boolean(),
+    /** Shortest prompt (tokens) the model caches; automatic caching skips shorter ones. */
+    minCacheTokens: t.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },
 )
@@ -46,16 +51,17 @@ export type ModelQuirks = Static<typeof ModelQuirkFields> & { readonly prefix: s
 export const ModelQuirksOverride = t.Partial(ModelQuirkFields, { additionalProperties: false })
 export type ModelQuirksOverride = Static<typeof ModelQuirksOverride>
 
-const legacy = { thinking: 'none', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: false } as const
-const claude37 = { thinking: 'budget', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: true } as const
-const claude4 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: true } as const
-const claude45 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: true, topEffort: 'max', webSearch: true } as const
-const claude46 = { thinking: 'adaptive', sampling: 'one', prefill: false, nativeStructuredOutput: true, topEffort: 'max', webSearch: true } as const
-const claude47 = { thinking: 'adaptive_only', sampling: 'none', prefill: false, nativeStructuredOutput: true, topEffort: 'xhigh', webSearch: true } as const
+const legacy = { thinking: 'none', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: false, minCacheTokens: 1024 } as const
+const claude37 = { thinking: 'budget', sampling: 'both', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: true, minCacheTokens: 1024 } as const
+const claude4 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: false, topEffort: 'max', webSearch: true, minCacheTokens: 1024 } as const
+const claude45 = { thinking: 'budget', sampling: 'one', prefill: true, nativeStructuredOutput: true, topEffort: 'max', webSearch: true, minCacheTokens: 1024 } as const
+const claude46 = { thinking: 'adaptive', sampling: 'one', prefill: false, nativeStructuredOutput: true, topEffort: 'max', webSearch: true, minCacheTokens: 1024 } as const
+const claude47 = { thinking: 'adaptive_only', sampling: 'none', prefill: false, nativeStructuredOutput: true, topEffort: 'xhigh', webSearch: true, minCacheTokens: 1024 } as const
 
 export const MODEL_QUIRKS: readonly ModelQuirks[] = [
-  { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096 }, // A
+  { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096, minCacheTokens: 2048 }, // A; cache C
   { prefix: 'claude-3-opus', ...legacy, maxOutputTokens: 4096 }, // A
+  { prefix: 'claude-3-5-haiku', ...legacy, maxOutputTokens: 8192, minCacheTokens: 2048 }, // A; cache C
   { prefix: 'claude-3-5-', ...legacy, maxOutputTokens: 8192 }, // A
   { prefix: 'claude-3-7-sonnet', ...claude37, maxOutputTokens: 64_000 }, // thinking F, rest A
   { prefix: 'claude-sonnet-4-0', ...claude4, maxOutputTokens: 64_000 }, // F (retired 2026-07)
@@ -64,15 +70,15 @@ export const MODEL_QUIRKS: readonly ModelQuirks[] = [
   { prefix: 'claude-opus-4-2', ...claude4, maxOutputTokens: 32_000 }, // dated id claude-opus-4-2025…
   { prefix: 'claude-opus-4-1', ...claude4, maxOutputTokens: 32_000 }, // F; sampling R; no GA structured output
   { prefix: 'claude-sonnet-4-5', ...claude45, maxOutputTokens: 64_000 }, // F; sampling R
-  { prefix: 'claude-haiku-4-5', ...claude45, maxOutputTokens: 64_000 }, // F; sampling F
-  { prefix: 'claude-opus-4-5', ...claude45, maxOutputTokens: 64_000 }, // F; sampling R
-  { prefix: 'claude-opus-4-6', ...claude46, maxOutputTokens: 128_000 }, // F; prefill R
-  { prefix: 'claude-sonnet-4-6', ...claude46, maxOutputTokens: 128_000 }, // F; prefill R
-  { prefix: 'claude-opus-4-7', ...claude47, maxOutputTokens: 128_000 }, // F; sampling F
-  { prefix: 'claude-opus-4-8', ...claude47, maxOutputTokens: 128_000 }, // F
-  { prefix: 'claude-fable-5', ...claude47, maxOutputTokens: 128_000 }, // F
-  { prefix: 'claude-mythos', ...claude47, maxOutputTokens: 128_000 }, // A, as Fable 5
-  { prefix: 'claude-opus-5', ...claude47, maxOutputTokens: 128_000 }, // A, as Opus 4.8
+  { prefix: 'claude-haiku-4-5', ...claude45, maxOutputTokens: 64_000, minCacheTokens: 4096 }, // F; sampling F; cache C
+  { prefix: 'claude-opus-4-5', ...claude45, maxOutputTokens: 64_000, minCacheTokens: 4096 }, // F; sampling R; cache C
+  { prefix: 'claude-opus-4-6', ...claude46, maxOutputTokens: 128_000, minCacheTokens: 4096 }, // F; prefill R; cache C
+  { prefix: 'claude-sonnet-4-6', ...claude46, maxOutputTokens: 128_000 }, // F; prefill R; cache C (1,024 or 2,048)
+  { prefix: 'claude-opus-4-7', ...claude47, maxOutputTokens: 128_000, minCacheTokens: 2048 }, // F; sampling F; cache C (2,048 or 4,096)
+  { prefix: 'claude-opus-4-8', ...claude47, maxOutputTokens: 128_000 }, // F; cache C
+  { prefix: 'claude-fable-5', ...claude47, maxOutputTokens: 128_000, minCacheTokens: 512 }, // F; cache C
+  { prefix: 'claude-mythos', ...claude47, maxOutputTokens: 128_000, minCacheTokens: 512 }, // A, as Fable 5; cache C
+  { prefix: 'claude-opus-5', ...claude47, maxOutputTokens: 128_000, minCacheTokens: 512 }, // A, as Opus 4.8; cache C
   { prefix: 'claude-sonnet-5', ...claude47, maxOutputTokens: 128_000 }, // A: rejects non-default sampling (F)
   { prefix: 'claude-haiku-5', ...claude47, maxOutputTokens: 128_000 }, // A
 ]

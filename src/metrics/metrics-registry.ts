@@ -1,4 +1,5 @@
 import type { RequestLogFields } from '../logging/request-log.ts'
+import type { PoolSnapshot } from '../upstream/pool.ts'
 
 /** Seconds; from a fast non-stream answer to a long generation. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600] as const
@@ -20,17 +21,21 @@ export type MetricsSnapshot = {
   /** By [label, the limit that refused]. */
   limitRefusals: Record<string, number>
   limitStoreFailures: number
+  /** Prompt and answer tokens by kind, keyed ["input" | "cache_read" | "cache_write" | "output"]. */
+  tokens: Record<string, number>
+  /** The upstream pool's attempts, breakers and first-byte latency, by member name. */
+  pool?: PoolSnapshot
 }
 
-const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
+export const emptyHistogram = (): Histogram => ({ buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 })
 
-const observe = (histogram: Histogram, seconds: number) => {
+export const observe = (histogram: Histogram, seconds: number) => {
   histogram.sum += seconds
   histogram.count++
   for (let i = 0; i < LATENCY_BUCKETS.length; i++) if (seconds <= (LATENCY_BUCKETS[i] as number)) (histogram.buckets[i] as number)++
 }
 
-const increment = (counters: Record<string, number>, key: string, by = 1) => {
+export const increment = (counters: Record<string, number>, key: string, by = 1) => {
   counters[key] = (counters[key] ?? 0) + by
 }
 
@@ -43,19 +48,21 @@ const MAX_MODEL_LABELS = 100
  * and labels a client chooses are bounded: a path that is not a route, and any model past the
  * first MAX_MODEL_LABELS, count as "other".
  */
-export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<string>) => {
+export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<string>, pool?: () => PoolSnapshot) => {
   const models = new Set<string>()
   const modelLabel = (model: string) => {
     if (model === '') return model
     if (models.size < MAX_MODEL_LABELS) models.add(model)
     return models.has(model) ? model : 'other'
   }
+  const tokens: Record<string, number> = {}
   const snapshot: Omit<MetricsSnapshot, 'streamsOpen'> = {
     requests: {},
     upstreamErrors: {},
     retries: 0,
     latency: emptyHistogram(),
     ttfb: emptyHistogram(),
+    tokens,
     keyRequests: {},
     keyTokens: {},
     limitRefusals: {},
@@ -72,6 +79,14 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
       }
       if (fields.upstream_status !== undefined && fields.total_ms !== undefined) observe(snapshot.latency, fields.total_ms / 1000)
       if (fields.upstream_status !== undefined && fields.ttfb_ms !== undefined) observe(snapshot.ttfb, fields.ttfb_ms / 1000)
+      if (fields.prompt_tokens !== undefined) {
+        const cacheRead = fields.cache_read_tokens ?? 0
+        const cacheWrite = fields.cache_write_tokens ?? 0
+        increment(tokens, '["input"]', fields.prompt_tokens - cacheRead - cacheWrite)
+        increment(tokens, '["cache_read"]', cacheRead)
+        increment(tokens, '["cache_write"]', cacheWrite)
+        increment(tokens, '["output"]', fields.completion_tokens ?? 0)
+      }
       if (fields.key_id === undefined) return
       increment(snapshot.keyRequests, JSON.stringify([fields.key_id]))
       if (fields.prompt_tokens) increment(snapshot.keyTokens, JSON.stringify([fields.key_id, 'prompt']), fields.prompt_tokens)
@@ -84,7 +99,7 @@ export const createMetrics = (streamsOpen: () => number, routes: ReadonlySet<str
         snapshot.limitStoreFailures++
       },
     },
-    snapshot: (): MetricsSnapshot => ({ ...snapshot, streamsOpen: streamsOpen() }),
+    snapshot: (): MetricsSnapshot => ({ ...snapshot, streamsOpen: streamsOpen(), ...(pool ? { pool: pool() } : {}) }),
   }
 }
 

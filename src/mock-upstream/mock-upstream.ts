@@ -1,6 +1,7 @@
 import type { MessagesRequest } from '../anthropic/request-schema.ts'
 import type { Message } from '../anthropic/response-schema.ts'
 import { echoMessage, errorBody, sseFrame, toStreamEvents, type WireEvent } from './mock-replies.ts'
+import { createMockPromptCache } from './mock-prompt-cache.ts'
 import { findRequestError } from './mock-validation.ts'
 
 /** What the mock answers to one request; scripted replies are used in order, then `echo`. */
@@ -75,11 +76,16 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 export const createMockUpstream = ({ port = 0, hostname = '127.0.0.1', apiKey, validate = true }: MockUpstreamOptions = {}) => {
   const requests: RecordedRequest[] = []
   const script: MockReply[] = []
+  const promptCache = createMockPromptCache()
 
   const answer = async (reply: MockReply, request: MessagesRequest, record: RecordedRequest, signal: AbortSignal): Promise<Response> => {
     switch (reply.kind) {
-      case 'echo':
-        return answer({ kind: 'message', message: echoMessage(request) }, request, record, signal)
+      case 'echo': {
+        const message = echoMessage(request)
+        const cached = promptCache(request, record.headers['x-api-key'] ?? '')
+        if (cached) message.usage = { ...message.usage, ...cached }
+        return answer({ kind: 'message', message }, request, record, signal)
+      }
       case 'message':
         if (!request.stream) return json(200, reply.message)
         return new Response(streamOf(toStreamEvents(reply.message, { chunkSize: reply.chunkSize }).map(sseFrame), { record }), { headers: SSE_HEADERS })

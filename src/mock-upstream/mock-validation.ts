@@ -86,6 +86,20 @@ const checkThinking = (request: MessagesRequest): string | undefined => {
   return undefined
 }
 
+/** Blocks (and tools) carrying cache_control, the top-level automatic one included. */
+const countBreakpoints = (request: MessagesRequest) => {
+  let count = request.cache_control ? 1 : 0
+  const visit = (block: object) => {
+    if ((block as { cache_control?: unknown }).cache_control) count++
+    const inner = (block as { content?: unknown }).content
+    if (Array.isArray(inner)) for (const nested of inner) visit(nested)
+  }
+  for (const tool of request.tools ?? []) visit(tool)
+  if (Array.isArray(request.system)) for (const block of request.system) visit(block)
+  for (const message of request.messages) if (Array.isArray(message.content)) for (const block of message.content) visit(block)
+  return count
+}
+
 /** undefined when the API would accept the body; else the message of its 400. */
 export const findRequestError = (body: unknown): string | undefined => {
   const first = schema.Errors(body).First()
@@ -93,5 +107,7 @@ export const findRequestError = (body: unknown): string | undefined => {
     const where = first.path.slice(1).replaceAll('/', '.') || 'body'
     return first.type === 42 ? `${where}: Extra inputs are not permitted` : `${where}: ${first.message}`
   }
+  const breakpoints = countBreakpoints(body as MessagesRequest)
+  if (breakpoints > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints}.`
   return check(body as MessagesRequest)
 }

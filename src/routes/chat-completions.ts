@@ -1,11 +1,14 @@
 import { Elysia } from 'elysia'
+import type { Message } from '../anthropic/response-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
+import { sessionHint } from '../http/session-hint.ts'
 import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
+import { type PromptCacheSettings, promptCacheBodies } from '../mapping/inject-cache-breakpoints.ts'
 import { type AnthropicRequestPlan, type RequestMappingOptions, toAnthropicRequest } from '../mapping/to-anthropic-request.ts'
 import { sumUsage } from '../mapping/to-openai-usage.ts'
 import { ChatCompletionRequest } from '../openai/request-schema.ts'
@@ -16,10 +19,11 @@ import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
 import { completionIdOf, type OpenedStream, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
-import { JSON_HEADERS, noteReply, SSE_HEADERS, startHeaders } from './note-exchange.ts'
+import { JSON_HEADERS, noteUsage, openNoted, SSE_HEADERS, startHeaders } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
   mapping: RequestMappingOptions
+  promptCache: PromptCacheSettings
   upstream: UpstreamClient
   stream: StreamSettings
   registry: StreamRegistry
@@ -47,18 +51,8 @@ const forEachChoice = async <T>(n: number, signal: AbortSignal, work: (signal: A
   throw failed.reason
 }
 
-/** Sends one upstream request, and notes its answer in the log line and the response headers. */
-const sendNoted = (send: (signal: AbortSignal) => Promise<UpstreamReply>, log: RequestLog, headers: Record<string, string>) =>
-  async (signal: AbortSignal) => {
-    const reply = await send(signal)
-    noteReply(reply, log, headers)
-    return reply
-  }
-
 const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logger: Logger) => {
-  const usage = sumUsage(outcomes.map((outcome) => outcome.usage))
-  log.fields.prompt_tokens = usage.prompt_tokens
-  log.fields.completion_tokens = usage.completion_tokens
+  noteUsage(sumUsage(outcomes.map((outcome) => outcome.usage)), log)
   const error = outcomes.find((outcome) => outcome.error)?.error
   log.fields.finish_reason = outcomes[0]?.finishReason
   if (error) log.noteError(error)
@@ -81,20 +75,35 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const admission = deps.limiter.admit(context, plan.body, plan.n)
       if (admission) await admission
       const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
-      const upstreamBody = JSON.stringify(plan.body)
+      const tried: string[] = []
+      log.fields.upstreams_tried = tried
+      const args = {
+        body: promptCacheBodies(plan.body, deps.promptCache),
+        model: plan.body.model,
+        // Not sent upstream (reported as ignored), but they name the session: its upstream stays.
+        session: sessionHint(request.headers, [(body as Record<string, unknown>).prompt_cache_key], [(body as Record<string, unknown>).safety_identifier, body.user]),
+        tried,
+      }
       const created = Math.floor(deps.now())
-      const send = sendNoted((signal) => deps.upstream.send({ body: upstreamBody, signal }), log, headers)
+      const common = { deps, plan, created, headers, log, signal: request.signal }
       return plan.stream
-        ? answerStream({ deps, plan, send, created, headers, log, signal: request.signal, dropClient: () => dropConnection(server, request) })
-        : answerJson({ deps, plan, send, created, headers, log, signal: request.signal })
+        ? answerStream({
+            ...common,
+            open: openNoted(deps.upstream, args, log, headers, (reply) => openUpstreamStream(reply, deps.stream)),
+            dropClient: () => dropConnection(server, request),
+          })
+        : answerJson({
+            ...common,
+            open: openNoted(deps.upstream, args, log, headers, async (reply) => ({ reply, message: await readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds) })),
+          })
     },
     { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ChatCompletionRequest },
   )
 
-type AnswerArgs = {
+type AnswerArgs<T> = {
   deps: ChatCompletionsDeps
   plan: AnthropicRequestPlan
-  send: (signal: AbortSignal) => Promise<UpstreamReply>
+  open: (signal: AbortSignal) => Promise<T>
   created: number
   headers: Record<string, string>
   log: RequestLog
@@ -103,15 +112,10 @@ type AnswerArgs = {
   dropClient?: () => void
 }
 
-const answerJson = async ({ deps, plan, send, created, headers, log, signal }: AnswerArgs) => {
-  const messages = await forEachChoice(
-    plan.n,
-    signal,
-    async (choiceSignal) => readUpstreamMessage(await send(choiceSignal), deps.stream.idleTimeoutSeconds),
-  )
+const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerArgs<{ reply: UpstreamReply; message: Message }>) => {
+  const messages = (await forEachChoice(plan.n, signal, open)).map((answer) => answer.message)
   const completion = toCompletion(messages, plan, created)
-  log.fields.prompt_tokens = completion.usage.prompt_tokens
-  log.fields.completion_tokens = completion.usage.completion_tokens
+  noteUsage(completion.usage, log)
   log.fields.finish_reason = completion.choices[0]?.finish_reason
   log.markFirstByte()
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
@@ -121,16 +125,10 @@ const answerJson = async ({ deps, plan, send, created, headers, log, signal }: A
 const gatewayFailed = () =>
   new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
 
-const answerStream = async (args: AnswerArgs) => {
-  const { deps, plan, send, signal } = args
-  const opened = await forEachChoice(
-    plan.n,
-    signal,
-    async (choiceSignal) => openUpstreamStream(await send(choiceSignal), deps.stream),
-    (stream) => {
-      stream.body.cancel().catch(() => {})
-    },
-  )
+const answerStream = async (args: AnswerArgs<OpenedStream>) => {
+  const opened = await forEachChoice(args.plan.n, args.signal, args.open, (stream) => {
+    stream.body.cancel().catch(() => {})
+  })
   try {
     return streamResponse(opened, args)
   } catch (error) {
@@ -140,7 +138,7 @@ const answerStream = async (args: AnswerArgs) => {
   }
 }
 
-const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, headers, log, dropClient }: AnswerArgs) => {
+const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, headers, log, dropClient }: AnswerArgs<OpenedStream>) => {
   const first = opened[0] as (typeof opened)[number]
   const id = completionIdOf(first.first, log.fields.request_id)
   const outcomes: StreamOutcome[] = []

@@ -3,6 +3,7 @@ import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
 import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
+import { sessionHint } from '../http/session-hint.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import type { KeyLimiter } from '../limits/key-limiter.ts'
@@ -57,11 +58,16 @@ export const messagesRoute = (deps: MessagesDeps) => {
       const admission = deps.limiter.admit(context, plan.body as NativeMessagesRequest & { model: string }, endpoint === 'count_tokens' ? 0 : 1)
       if (admission) await admission
       const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      const tried: string[] = []
+      log.fields.upstreams_tried = tried
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,
         endpoint,
         betas: request.headers.get('anthropic-beta'),
+        model: plan.body.model as string,
+        session: sessionHint(request.headers, [], [(plan.body.metadata as { user_id?: unknown } | undefined)?.user_id]),
+        tried,
       })
       noteReply(reply, log, headers)
       for (const name of PASSED_HEADERS) {

@@ -1,7 +1,9 @@
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
 import type { Adjustments } from '../mapping/adjustments.ts'
-import type { UpstreamReply } from '../upstream/upstream-client.ts'
+import type { CompletionUsage } from '../openai/response-schema.ts'
+import type { ResponseUsage } from '../openai/responses-schema.ts'
+import type { OpenReply, UpstreamClient, UpstreamReply, UpstreamSendArgs } from '../upstream/upstream-client.ts'
 
 export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const
 export const JSON_HEADERS = { 'content-type': 'application/json' } as const
@@ -39,10 +41,43 @@ export const startHeaders = ({
   return headers
 }
 
-/** An upstream answer's status, request-id and attempts, in the log line and `x-upstream-request-id`. */
+/**
+ * An upstream answer's status, request-id, attempts and member in the log line and
+ * `x-upstream-request-id`; what was changed for that member joins `x-gateway-adjustments`.
+ */
 export const noteReply = (reply: UpstreamReply, log: RequestLog, headers: Record<string, string>) => {
   log.fields.upstream_status = reply.response.status
   log.fields.upstream_request_id = reply.requestId
   log.fields.attempts = reply.attempts
+  log.fields.upstream = reply.upstream
   if (reply.requestId) headers['x-upstream-request-id'] = reply.requestId
+  if (reply.adjustments.length === 0) return
+  log.fields.adjustments = [...new Set([...(log.fields.adjustments ?? []), ...reply.adjustments])]
+  headers['x-gateway-adjustments'] = log.fields.adjustments.join(',')
 }
+
+/** An answer's tokens in the log line (and so in the tokens-by-kind metric), cache reads and writes apart. */
+export const noteUsage = (usage: CompletionUsage, log: RequestLog) => {
+  log.fields.prompt_tokens = usage.prompt_tokens
+  log.fields.completion_tokens = usage.completion_tokens
+  log.fields.cache_read_tokens = usage.prompt_tokens_details.cached_tokens
+  log.fields.cache_write_tokens = usage.prompt_tokens_details.cache_write_tokens
+}
+
+/** The same for a Responses API usage object (its names for the same counts). */
+export const noteResponseUsage = (usage: ResponseUsage | null | undefined, log: RequestLog) => {
+  if (!usage) return
+  log.fields.prompt_tokens = usage.input_tokens
+  log.fields.completion_tokens = usage.output_tokens
+  log.fields.cache_read_tokens = usage.input_tokens_details.cached_tokens
+  log.fields.cache_write_tokens = usage.input_tokens_details.cache_write_tokens
+}
+
+/** Opens one upstream answer (its start read before it counts), and notes it in the log line and the response headers. */
+export const openNoted =
+  <T extends { reply: UpstreamReply }>(upstream: UpstreamClient, args: Omit<UpstreamSendArgs, 'signal'>, log: RequestLog, headers: Record<string, string>, read: OpenReply<T>) =>
+  async (signal: AbortSignal) => {
+    const opened = await upstream.open({ ...args, signal }, read)
+    noteReply(opened.reply, log, headers)
+    return opened
+  }

@@ -1,10 +1,13 @@
 import { Elysia } from 'elysia'
 import { OpenAIError } from '../errors/openai-error.ts'
+import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
+import { sessionHint } from '../http/session-hint.ts'
 import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
+import { type PromptCacheSettings, promptCacheBodies } from '../mapping/inject-cache-breakpoints.ts'
 import { responsesToAnthropic, type ResponsesRequestPlan } from '../mapping/responses-to-anthropic.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toResponseSkeleton } from '../mapping/to-response-skeleton.ts'
@@ -16,16 +19,17 @@ import type { ResponseObject, ResponseSkeleton } from '../openai/responses-schem
 import type { Message } from '../anthropic/response-schema.ts'
 import type { ResponseStore } from '../store/response-store.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
-import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
+import type { OpenReply, UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage } from './answer-json.ts'
-import { openUpstreamStream, type StreamSettings } from './answer-stream.ts'
+import { type OpenedStream, openUpstreamStream, type StreamSettings } from './answer-stream.ts'
 import { toResponsesEventStream } from './answer-responses-stream.ts'
 import { toInputItemsPage } from './input-items-page.ts'
-import { JSON_HEADERS, noteReply, SSE_HEADERS, startHeaders } from './note-exchange.ts'
+import { JSON_HEADERS, noteResponseUsage, openNoted, SSE_HEADERS, startHeaders } from './note-exchange.ts'
 import { fromStore, resolveResponsesInput } from './resolve-responses-input.ts'
 
 export type ResponsesDeps = {
   mapping: RequestMappingOptions
+  promptCache: PromptCacheSettings
   upstream: UpstreamClient
   stream: StreamSettings
   registry: StreamRegistry
@@ -63,9 +67,16 @@ type Exchange = {
   keyId: string
   log: RequestLog
   headers: Record<string, string>
-  send: (signal: AbortSignal) => Promise<UpstreamReply>
+  /** Asks the pool for an answer, read as far as `read` reads before it counts (failover until then). */
+  open: <T extends { reply: UpstreamReply }>(read: OpenReply<T>) => (signal: AbortSignal) => Promise<T>
   signal: AbortSignal
+  /** Closes the connection of a client that stopped reading (streams only). */
+  dropClient: () => void
 }
+
+/** Why the upstream stream of an answer that failed before it left was aborted. */
+const gatewayFailed = () =>
+  new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
 
 const outputContext = ({ plan, newId }: Exchange): ResponsesOutputContext => ({
   newId,
@@ -85,21 +96,31 @@ const storeResponse = (exchange: Exchange) => (response: ResponseObject, message
 
 const answerJson = async (exchange: Exchange) => {
   const { deps, plan, log, headers, skeleton } = exchange
-  const message = await readUpstreamMessage(await exchange.send(exchange.signal), deps.stream.idleTimeoutSeconds)
+  const read = exchange.open(async (reply) => ({ reply, message: await readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds) }))
+  const { message } = await read(exchange.signal)
   const { unknownStopReason, output, usage, status, incomplete_details } = toResponsesOutput(message, outputContext(exchange))
   if (unknownStopReason) deps.log.warn({ msg: 'unknown stop_reason, answered as completed', stop_reason: unknownStopReason })
   const response = toResponseObject(skeleton, { status, incomplete_details, error: null, output, usage })
   if (plan.store) await storeResponse(exchange)(response, message)
-  log.fields.prompt_tokens = usage.input_tokens
-  log.fields.completion_tokens = usage.output_tokens
+  noteResponseUsage(usage, log)
   log.fields.finish_reason = status
   log.markFirstByte()
   return json(response, headers)
 }
 
 const answerStream = async (exchange: Exchange) => {
+  const opened = await exchange.open((reply) => openUpstreamStream(reply, exchange.deps.stream))(exchange.signal)
+  try {
+    return streamResponse(opened, exchange)
+  } catch (error) {
+    // No answer leaves: the upstream stream must not run on (billed, and counted as open) behind it.
+    opened.reply.abort(gatewayFailed())
+    throw error
+  }
+}
+
+const streamResponse = (opened: OpenedStream, exchange: Exchange) => {
   const { deps, plan, log, headers, skeleton } = exchange
-  const opened = await openUpstreamStream(await exchange.send(exchange.signal), deps.stream)
   log.deferred = true
   const { stage, frames } = toResponsesEventStream({
     opened,
@@ -110,11 +131,11 @@ const answerStream = async (exchange: Exchange) => {
     onEnd: ({ response, error, unknownStopReason }) => {
       deps.registry.delete(stage)
       if (unknownStopReason) deps.log.warn({ msg: 'unknown stop_reason, answered as completed', stop_reason: unknownStopReason })
-      log.fields.prompt_tokens = response?.usage?.input_tokens
-      log.fields.completion_tokens = response?.usage?.output_tokens
+      noteResponseUsage(response?.usage, log)
       log.fields.finish_reason = response?.status
       if (error) log.noteError(error)
-      log.write(error?.code === 'client_closed' ? 499 : 200)
+      if (error?.status === 499) exchange.dropClient()
+      log.write(error?.status === 499 ? 499 : 200)
     },
   })
   deps.registry.add(stage)
@@ -149,11 +170,13 @@ export const responsesRoute = (deps: ResponsesDeps) => {
         const admission = deps.limiter.admit(context, plan.body, 1)
         if (admission) await admission
         const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
-        const upstreamBody = JSON.stringify(plan.body)
-        const send = async (signal: AbortSignal) => {
-          const reply = await deps.upstream.send({ body: upstreamBody, signal })
-          noteReply(reply, log, headers)
-          return reply
+        const tried: string[] = []
+        log.fields.upstreams_tried = tried
+        const args = {
+          body: promptCacheBodies(plan.body, deps.promptCache),
+          model: plan.body.model,
+          session: sessionHint(request.headers, [body.prompt_cache_key], [body.safety_identifier, body.user]),
+          tried,
         }
         const exchange: Exchange = {
           deps,
@@ -164,8 +187,9 @@ export const responsesRoute = (deps: ResponsesDeps) => {
           keyId,
           log,
           headers,
-          send,
+          open: (read) => openNoted(deps.upstream, args, log, headers, read),
           signal: request.signal,
+          dropClient: () => dropConnection(server, request),
         }
         return plan.stream ? answerStream(exchange) : answerJson(exchange)
       },

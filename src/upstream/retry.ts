@@ -1,3 +1,5 @@
+import { clientClosed } from './upstream-error.ts'
+
 /** Statuses worth another attempt: rate limits, overload and transient server errors. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504, 529])
 
@@ -34,3 +36,18 @@ export const nextDelayMs = ({
   const delay = requested ?? random() * Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt)
   return delay < remainingMs ? delay : undefined
 }
+
+/** Waits `ms`, or rejects with client_closed at once when the client hangs up. */
+export const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(clientClosed())
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(clientClosed())
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })

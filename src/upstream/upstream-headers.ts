@@ -29,33 +29,43 @@ const checked = (variable: string, value: string) => {
   return value
 }
 
-const VAR = ENV_VARS.upstreamExtraHeaders.name
+/** A pool member's key and header overrides, and the names its start-up errors give them. */
+export type MemberHeaders = { key: string; keySource: string; overrides?: Readonly<Record<string, unknown>>; overridesSource?: string }
+
+/** Adds, overrides (a string) or removes (an empty string) headers, refusing hop-by-hop and computed ones. */
+const applyOverrides = (headers: Map<string, string>, overrides: Readonly<Record<string, unknown>>, source: string) => {
+  for (const [rawName, value] of Object.entries(overrides)) {
+    const name = rawName.toLowerCase()
+    if (!TOKEN.test(name)) throw new ConfigError(`${source}: header name ${JSON.stringify(rawName)} is not a valid header name`)
+    if (FORBIDDEN.has(name)) throw new ConfigError(`${source}: header ${rawName} cannot be set (hop-by-hop or computed by the gateway)`)
+    if (typeof value !== 'string') throw new ConfigError(`${source}: header ${rawName} needs a string value`)
+    if (value === '') {
+      headers.delete(name)
+      continue
+    }
+    headers.set(name, checked(`${source}: header ${rawName}`, value))
+  }
+}
 
 /**
- * The upstream request headers, built and checked once at start-up. A value a header cannot
- * carry stops start-up with a line that names the variable and the character, never the value
- * (it may carry a secret).
+ * The upstream request headers of one pool member (by default the first UPSTREAM_API_KEY), built
+ * and checked once at start-up. A value a header cannot carry stops start-up with a line that
+ * names the variable and the character, never the value (it may carry a secret).
  */
-export const buildUpstreamHeaders = (config: Config): Record<string, string> => {
+export const buildUpstreamHeaders = (
+  config: Config,
+  member: MemberHeaders = { key: config.upstreamApiKey[0] ?? '', keySource: ENV_VARS.upstreamApiKey.name },
+): Record<string, string> => {
   const headers = new Map<string, string>([
     ['content-type', 'application/json'],
-    ['x-api-key', checked(ENV_VARS.upstreamApiKey.name, config.upstreamApiKey)],
+    ['x-api-key', checked(member.keySource, member.key)],
     ['anthropic-version', checked(ENV_VARS.upstreamAnthropicVersion.name, config.upstreamAnthropicVersion)],
   ])
   if (config.upstreamAnthropicBeta) headers.set('anthropic-beta', checked(ENV_VARS.upstreamAnthropicBeta.name, config.upstreamAnthropicBeta))
   if (config.upstreamUserAgent) headers.set('user-agent', checked(ENV_VARS.upstreamUserAgent.name, config.upstreamUserAgent))
   if (config.upstreamXApp) headers.set('x-app', checked(ENV_VARS.upstreamXApp.name, config.upstreamXApp))
   if (config.upstreamAnthropicDangerous) headers.set('anthropic-dangerous-direct-browser-access', 'true')
-  for (const [rawName, value] of Object.entries(config.upstreamExtraHeaders)) {
-    const name = rawName.toLowerCase()
-    if (!TOKEN.test(name)) throw new ConfigError(`${VAR}: header name ${JSON.stringify(rawName)} is not a valid header name`)
-    if (FORBIDDEN.has(name)) throw new ConfigError(`${VAR}: header ${rawName} cannot be set (hop-by-hop or computed by the gateway)`)
-    if (typeof value !== 'string') throw new ConfigError(`${VAR}: header ${rawName} needs a string value`)
-    if (value === '') {
-      headers.delete(name)
-      continue
-    }
-    headers.set(name, checked(`${VAR}: header ${rawName}`, value))
-  }
+  applyOverrides(headers, config.upstreamExtraHeaders, ENV_VARS.upstreamExtraHeaders.name)
+  if (member.overrides) applyOverrides(headers, member.overrides, member.overridesSource ?? ENV_VARS.upstreams.name)
   return Object.freeze(Object.fromEntries(headers))
 }

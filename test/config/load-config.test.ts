@@ -58,7 +58,7 @@ describe('defaults: the old Flask proxy values', () => {
 
   test('the URL is used as given, query string kept; keys are trimmed and empty entries dropped', () => {
     const config = load()
-    expect(config.upstreamApiUrl.href).toBe('https://api.example.com/v1/messages?beta=true')
+    expect(config.upstreamApiUrl?.href).toBe('https://api.example.com/v1/messages?beta=true')
     expect(config.allowedApiKeys).toEqual(['a', 'b'])
   })
 })

@@ -49,7 +49,7 @@ export const openTestStream = async (
     aborted = reason
     upstream.error(reason)
   }
-  const reply = { response, attempts: 1, requestId: null, abort }
+  const reply = { response, attempts: 1, requestId: null, abort, upstream: 'default', adjustments: [] }
   return openUpstreamStream(reply, { ...TEST_STREAM_SETTINGS, heartbeatMs })
 }
 
