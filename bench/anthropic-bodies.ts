@@ -8,10 +8,8 @@ export const TOOL_NAME = 'get_weather'
 
 const encoder = new TextEncoder()
 
-
 // ~250 tokens of plain English: roughly 4 characters per token.
-const WORDS =
-  'The quick brown fox jumps over the lazy dog while a gateway relays every token it hears'.split(' ')
+const WORDS = 'The quick brown fox jumps over the lazy dog while a gateway relays every token it hears'.split(' ')
 
 function answerText(chars: number): string {
   let out = ''
@@ -109,9 +107,7 @@ export function textVariant(deltas: number): Variant {
   const events = [
     messageStart(12),
     sseFrame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-    ...split(streamText, deltas).map((piece) =>
-      sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }),
-    ),
+    ...split(streamText, deltas).map((piece) => sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } })),
     ...finish('end_turn', deltas),
   ]
   return variant(message([{ type: 'text', text }], 'end_turn', { input_tokens: 12, output_tokens: 250 }), events)

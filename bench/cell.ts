@@ -2,9 +2,9 @@
 // throughput; /proc gives the CPU the target spent on it and its peak memory; the probe then
 // times requests precisely at the same concurrency.
 
-import { load, type LoadResult, type RequestSpec } from './load.ts'
+import { type LoadResult, load, type RequestSpec } from './load.ts'
 import { cpuSeconds, machineBusySeconds, processTree, sampleRss } from './measure-proc.ts'
-import { probe, type ProbeResult } from './probe.ts'
+import { type ProbeResult, probe } from './probe.ts'
 import type { Service } from './targets.ts'
 
 export type Mode = 'non-stream' | 'stream'
@@ -42,14 +42,7 @@ function cpuOf(target: Service, upstream: Service) {
   }
 }
 
-export async function runCell(
-  target: Service,
-  upstream: Service,
-  spec: RequestSpec,
-  mode: Mode,
-  concurrency: number,
-  plan: CellPlan,
-): Promise<CellResult> {
+export async function runCell(target: Service, upstream: Service, spec: RequestSpec, mode: Mode, concurrency: number, plan: CellPlan): Promise<CellResult> {
   const sampler = sampleRss(target.pid)
   const before = cpuOf(target, upstream)
   const loadResult = await load(spec, concurrency, plan.durationS)

@@ -17,8 +17,8 @@ import {
   ratioVerdict,
   scalingVerdict,
   streamThroughputVerdict,
-  withFloors,
   type Verdict,
+  withFloors,
 } from './verdicts.ts'
 
 export interface Check extends Verdict {
@@ -125,7 +125,14 @@ export function evaluateChecks(input: CheckInput, names: TargetNames): Check[] {
     judged(
       `CPU per ${f(streamEvents)}-event stream answer at c=${LOADED} ≤ ${LIMITS.cpuPerStreamMs} ms`,
       known(gatewayCpu)
-        ? withFloors({ measured: `${gatewayCpu.toFixed(3)} ms`, pass: gatewayCpu <= LIMITS.cpuPerStreamMs }, [['bare', cpuMs(bare)], ['mapper', cpuMs(floorMapper)]], 3)
+        ? withFloors(
+            { measured: `${gatewayCpu.toFixed(3)} ms`, pass: gatewayCpu <= LIMITS.cpuPerStreamMs },
+            [
+              ['bare', cpuMs(bare)],
+              ['mapper', cpuMs(floorMapper)],
+            ],
+            3,
+          )
         : undefined,
       skippedOf(gateway),
     ),
@@ -136,7 +143,12 @@ export function evaluateChecks(input: CheckInput, names: TargetNames): Check[] {
     ),
     judged(
       `peak RSS with ${f(memory.wanted)} open streams, WORKERS=1 with its launcher, ≤ ${LIMITS.peakToBare} × bare`,
-      gatewayMemory && bareMemory && withFloors(peakVerdict(gatewayMemory, bareMemory, LIMITS.peakToBare), [['transform', peakRatio(floorTransform)], ['mapper', peakRatio(floorMapper)]]),
+      gatewayMemory &&
+        bareMemory &&
+        withFloors(peakVerdict(gatewayMemory, bareMemory, LIMITS.peakToBare), [
+          ['transform', peakRatio(floorTransform)],
+          ['mapper', peakRatio(floorMapper)],
+        ]),
       memoryWhyNot(memory, gateway) ?? memoryWhyNot(memory, bare),
     ),
     ...[gateway, gateway2].map((t) => judged(growthName(t, memory), noGrowthVerdict(memory.memory[t], ROUND_GROWTH_TOLERANCE), memoryWhyNot(memory, t))),

@@ -36,12 +36,7 @@ const unclear = (detail: string): Verdict => ({ outcome: 'unclear', detail })
 function isOpenAIError(body: unknown): boolean {
   const error = (body as Body | null)?.error
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof error.message === 'string' &&
-    typeof error.type === 'string' &&
-    'param' in error &&
-    'code' in error
+    typeof error === 'object' && error !== null && typeof error.message === 'string' && typeof error.type === 'string' && 'param' in error && 'code' in error
   )
 }
 
@@ -62,9 +57,7 @@ function sameContent(expected: Expected, text: string, toolName: string | undefi
 export function classifyJson(status: number, text: string, expected: Expected): Verdict {
   const body = parseJson(text) as Body | undefined
   if (status >= 400) {
-    return isOpenAIError(body)
-      ? { outcome: 'clear-error', detail: `${status}` }
-      : unclear(`${status} without an OpenAI error body: ${text.slice(0, 120)}`)
+    return isOpenAIError(body) ? { outcome: 'clear-error', detail: `${status}` } : unclear(`${status} without an OpenAI error body: ${text.slice(0, 120)}`)
   }
   if (status !== 200) return unclear(`status ${status}`)
   const choice = body?.choices?.[0]

@@ -29,13 +29,7 @@ const sseError = new TextEncoder().encode(sseFrame(overloaded))
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
 
 /** The response for a faulty request. `stallMs` must exceed the gateway's upstream timeout. */
-export async function faultResponse(
-  kind: FaultKind,
-  stream: boolean,
-  answer: Variant,
-  delayMs: number,
-  stallMs: number,
-): Promise<Response> {
+export async function faultResponse(kind: FaultKind, stream: boolean, answer: Variant, delayMs: number, stallMs: number): Promise<Response> {
   if (kind === 'overloaded') return Response.json(overloaded, { status: 529 })
   if (!stream) {
     if (kind === 'stall') {

@@ -18,7 +18,10 @@ const answer = textVariant(settings.streamEvents)
 // As the socket benchmark's upstream sends it: the head (message_start and the first block) alone,
 // then the rest, here cut into reads.
 const [streamHead, streamRest] = answer.twoWrites
-const streamReads = [streamHead, ...Array.from({ length: Math.ceil(streamRest.length / READ_SIZE) }, (_, i) => streamRest.subarray(i * READ_SIZE, (i + 1) * READ_SIZE))]
+const streamReads = [
+  streamHead,
+  ...Array.from({ length: Math.ceil(streamRest.length / READ_SIZE) }, (_, i) => streamRest.subarray(i * READ_SIZE, (i + 1) * READ_SIZE)),
+]
 
 const stubFetch = (async (_url: string, init: RequestInit) => {
   if (!String(init.body).includes('"stream":true')) return new Response(answer.json, { headers: { 'content-type': 'application/json' } })

@@ -4,8 +4,8 @@
 // reference: the heap and allocator grow to their working size in it, which is not a leak.
 
 import { fdLimitPrefix } from './fd-limit.ts'
-import { processTree, rssMiB, sampleRss } from './measure-proc.ts'
 import type { RequestSpec } from './load.ts'
+import { processTree, rssMiB, sampleRss } from './measure-proc.ts'
 import type { Service } from './targets.ts'
 
 export interface MemoryRound {
@@ -44,10 +44,11 @@ async function lowestRssMiB(root: number): Promise<number> {
 }
 
 async function openStreams(spec: RequestSpec, count: number) {
-  const child = Bun.spawn(
-    [...fdLimitPrefix, process.execPath, `${import.meta.dir}/open-streams.ts`, JSON.stringify({ ...spec, count })],
-    { env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(count * 2) }, stdout: 'pipe', stderr: 'inherit' },
-  )
+  const child = Bun.spawn([...fdLimitPrefix, process.execPath, `${import.meta.dir}/open-streams.ts`, JSON.stringify({ ...spec, count })], {
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(count * 2) },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   const out = await new Response(child.stdout).text()
   await child.exited
   return JSON.parse(out) as { ok: number; failed: number; firstError?: string; seconds: number }
@@ -71,13 +72,7 @@ export interface StreamsMemory {
   notRun?: string
 }
 
-export async function memoryTest(
-  target: Service,
-  slowUpstream: Service,
-  spec: RequestSpec,
-  streams: number,
-  rounds: number,
-): Promise<MemoryResult> {
+export async function memoryTest(target: Service, slowUpstream: Service, spec: RequestSpec, streams: number, rounds: number): Promise<MemoryResult> {
   const processes = processTree(target.pid)
   const idleMiB = rssMiB(processes)
   const idleByProcessMiB = processes.map((pid) => rssMiB([pid]))

@@ -12,11 +12,7 @@ export interface Pacing {
   onSettled?: () => void
 }
 
-export function pacedResponse(
-  chunks: Uint8Array[],
-  headers: Record<string, string>,
-  { delayMs, ending, stall, onSettled }: Pacing,
-): Response {
+export function pacedResponse(chunks: Uint8Array[], headers: Record<string, string>, { delayMs, ending, stall, onSettled }: Pacing): Response {
   let settled = false
   const settle = () => {
     if (settled) return

@@ -2,7 +2,7 @@
 // 127.0.0.1 port, without persistence, stopped by PID with the other services.
 
 import { RedisClient } from 'bun'
-import { spawnTracked, type Service } from './targets.ts'
+import { type Service, spawnTracked } from './targets.ts'
 
 async function answersPing(port: number): Promise<boolean> {
   const client = new RedisClient(`redis://127.0.0.1:${port}`, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 500 })

@@ -1,7 +1,7 @@
 // The benchmark: the gateway (WORKERS=1 and 2) against a bare Bun pass-through, both in front of
 // the same fast mock upstream, on this machine, in one run. `bun bench/run.ts [--quick]`.
 
-import { runCell, type CellPlan, type CellResult, type Mode } from './cell.ts'
+import { type CellPlan, type CellResult, type Mode, runCell } from './cell.ts'
 import { evaluateChecks } from './checks.ts'
 import { fdLimitNote, streamsWithinFdLimit } from './fd-limit.ts'
 import { load } from './load.ts'
@@ -9,11 +9,11 @@ import { machineInfo } from './machine.ts'
 import { requireProcFs } from './measure-proc.ts'
 import { memoryTest, type StreamsMemory } from './memory-test.ts'
 import { startRedis } from './redis-server.ts'
-import { printReport, writeResult, type RunResult } from './report.ts'
+import { printReport, type RunResult, writeResult } from './report.ts'
 import { requestSpec } from './requests.ts'
-import { startTargets, type Running } from './start-targets.ts'
+import { type Running, startTargets } from './start-targets.ts'
 import { NAMES, startTarget, TARGETS, type TargetPlan } from './target-plans.ts'
-import { startUpstream, stop, stopAll, stopAllOnSignal, type Service } from './targets.ts'
+import { type Service, startUpstream, stop, stopAll, stopAllOnSignal } from './targets.ts'
 
 const unknownArguments = process.argv.slice(2).filter((argument) => argument !== '--quick')
 if (unknownArguments.length > 0) {

@@ -103,8 +103,11 @@ async function main(): Promise<number> {
   const total = Object.values(tally.byOutcome).reduce((a, b) => a + b, 0)
   const unclear = tally.byOutcome.unclear + warmup.byOutcome.unclear
   console.log(`\nSoak: ${total} requests in ${elapsedS.toFixed(1)} s (${(total / elapsedS).toFixed(0)}/s), ${CLIENTS} clients`)
-  console.log(`Outcomes: ${Object.entries(tally.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ')}` +
-    (warmup.byOutcome.unclear ? ` (+ ${warmup.byOutcome.unclear} unclear during warm-up)` : ''))
+  console.log(
+    `Outcomes: ${Object.entries(tally.byOutcome)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}${warmup.byOutcome.unclear ? ` (+ ${warmup.byOutcome.unclear} unclear during warm-up)` : ''}`,
+  )
   console.log('\nBy scenario (success / clear-error / aborted / unclear):')
   for (const [name, c] of [...tally.byScenario].sort(([a], [b]) => a.localeCompare(b))) {
     console.log(`  ${name.padEnd(34)} ${[c.success, c['clear-error'], c.aborted, c.unclear].map((n) => String(n).padStart(6)).join(' ')}`)

@@ -2,8 +2,8 @@
 
 import { redisKeyCount } from './redis-server.ts'
 import { checkAnswer, requestSpec } from './requests.ts'
-import { startTarget, type StartContext, type TargetPlan } from './target-plans.ts'
-import { stop, type Service } from './targets.ts'
+import { type StartContext, startTarget, type TargetPlan } from './target-plans.ts'
+import { type Service, stop } from './targets.ts'
 
 export interface Running {
   plan: TargetPlan
@@ -22,11 +22,7 @@ async function unready(plan: TargetPlan, service: Service, redis: StartContext['
  * Starts every target and keeps those that answer correctly. A core target that does not start
  * ends the run; a scenario's target is recorded as not measured, with what it needs.
  */
-export async function startTargets(
-  plans: TargetPlan[],
-  context: StartContext,
-  skipped: Record<string, string>,
-): Promise<Running[]> {
+export async function startTargets(plans: TargetPlan[], context: StartContext, skipped: Record<string, string>): Promise<Running[]> {
   const running: Running[] = []
   for (const plan of plans) {
     const needs = plan.needs ? ` (needs ${plan.needs})` : ''

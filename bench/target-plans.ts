@@ -2,7 +2,7 @@
 
 import type { Mode } from './cell.ts'
 import { LIMITED_KEY, type TargetKind } from './requests.ts'
-import { startBare, startFloor, startGateway, type Service } from './targets.ts'
+import { type Service, startBare, startFloor, startGateway } from './targets.ts'
 
 export interface TargetPlan {
   name: string

@@ -89,40 +89,49 @@ const MAX_HTTP_REQUESTS = '16384'
 
 /** The bare pass-through. */
 export function startBare(name: string, upstream: Service, logDir: string) {
-  return spawnService(name, `${BENCH_DIR}/bare-proxy.ts`, {
-    UPSTREAM_API_URL: messagesUrl(upstream),
-    UPSTREAM_API_KEY: 'bench-upstream',
-    BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
-  }, logDir)
+  return spawnService(
+    name,
+    `${BENCH_DIR}/bare-proxy.ts`,
+    {
+      UPSTREAM_API_URL: messagesUrl(upstream),
+      UPSTREAM_API_KEY: 'bench-upstream',
+      BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
+    },
+    logDir,
+  )
 }
 
 /** A floor between bare and gateway (see floor-proxy.ts), in front of the same upstream. */
 export function startFloor(name: string, floor: 'transform' | 'mapper', upstream: Service, logDir: string) {
-  return spawnService(name, `${BENCH_DIR}/floor-proxy.ts`, {
-    UPSTREAM_API_URL: messagesUrl(upstream),
-    UPSTREAM_API_KEY: 'bench-upstream',
-    FLOOR: floor,
-    BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
-  }, logDir)
+  return spawnService(
+    name,
+    `${BENCH_DIR}/floor-proxy.ts`,
+    {
+      UPSTREAM_API_URL: messagesUrl(upstream),
+      UPSTREAM_API_KEY: 'bench-upstream',
+      FLOOR: floor,
+      BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
+    },
+    logDir,
+  )
 }
 
 /** The gateway exactly as it would be deployed: only the env a deployment sets. */
-export function startGateway(
-  name: string,
-  upstream: Service,
-  workers: number,
-  logDir: string,
-  env: Record<string, string> = {},
-) {
-  return spawnService(name, GATEWAY_ENTRY, {
-    WORKERS: String(workers),
-    UPSTREAM_API_URL: messagesUrl(upstream),
-    UPSTREAM_API_KEY: 'bench-upstream',
-    ALLOWED_API_KEYS: 'sk-bench',
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    ...env,
-  }, logDir)
+export function startGateway(name: string, upstream: Service, workers: number, logDir: string, env: Record<string, string> = {}) {
+  return spawnService(
+    name,
+    GATEWAY_ENTRY,
+    {
+      WORKERS: String(workers),
+      UPSTREAM_API_URL: messagesUrl(upstream),
+      UPSTREAM_API_KEY: 'bench-upstream',
+      ALLOWED_API_KEYS: 'sk-bench',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      ...env,
+    },
+    logDir,
+  )
 }
 
 export function stop(service: Service): Promise<void> {

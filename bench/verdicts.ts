@@ -1,7 +1,7 @@
 // How a measure is judged against its limit, and how the judgement reads: each verdict says what
 // was measured (with what it was compared to) and whether it passed. checks.ts holds the limits.
 
-import { peakMiB, perStreamKiB, shortfall, type MemoryResult } from './memory-test.ts'
+import { type MemoryResult, peakMiB, perStreamKiB, shortfall } from './memory-test.ts'
 import type { ProbeResult } from './probe.ts'
 
 /** A check's judgement, before it is named; pass undefined: could not be judged. */
@@ -14,11 +14,7 @@ export const f = (n: number, digits = 0) => n.toLocaleString('en', { minimumFrac
 const signed = (n: number, digits: number) => `${n >= 0 ? '+' : ''}${f(n, digits)}`
 export const known = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n)
 
-export function streamThroughputVerdict(
-  [gateway, bare, mapper]: (number | undefined)[],
-  minToBare: number,
-  minToMapper: number,
-): Verdict | undefined {
+export function streamThroughputVerdict([gateway, bare, mapper]: (number | undefined)[], minToBare: number, minToMapper: number): Verdict | undefined {
   if (!known(gateway) || !known(bare) || !known(mapper)) return undefined
   return {
     measured: `${(gateway / bare).toFixed(2)} × bare, ${(gateway / mapper).toFixed(2)} × floor-mapper (${f(gateway)} vs ${f(bare)} and ${f(mapper)})`,
@@ -70,7 +66,10 @@ export function peakVerdict(gateway: MemoryResult, bare: MemoryResult, maxToBare
   const ratio = peakMiB(gateway) / peakMiB(bare)
   const measured = `${ratio.toFixed(2)} (${f(peakMiB(gateway))} vs ${f(peakMiB(bare))} MiB)`
   // A bare that queued or failed streams would make the ratio unfair the other way.
-  for (const [target, memory] of [['gateway', gateway], ['bare', bare]] as const) {
+  for (const [target, memory] of [
+    ['gateway', gateway],
+    ['bare', bare],
+  ] as const) {
     const short = shortfall(memory)
     if (short) return { measured: `${measured}; invalid: ${target}: ${short}`, pass: false }
   }

@@ -71,11 +71,7 @@ async function run(cmd: string[], opts: { env?: Record<string, string>; timeoutM
   } catch (error) {
     return { code: 127, stdout: '', stderr: String(error), ms: performance.now() - t0 }
   }
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ])
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
   return { code, stdout: stdout.trim(), stderr: stderr.trim(), ms: performance.now() - t0 }
 }
 
@@ -175,25 +171,65 @@ async function checkDrainUnderLoad(image: string): Promise<void> {
   // The flags compose.yaml gives `gateway`; only the upstream differs.
   const gatewayId = (
     await mustRun('docker run gateway', [
-      'docker', 'run', '-d', '--name', `${PROJECT}-drain`, '--init', '--read-only', '--tmpfs', '/tmp:size=16m',
-      '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges:true', '--memory', String(gateway?.mem_limit ?? '512m'),
-      '-e', 'PORT=5000', '-e', 'HOST=0.0.0.0', '-e', 'WORKERS=2',
-      '-e', 'UPSTREAM_API_URL=http://127.0.0.1:9100/v1/messages', '-e', 'UPSTREAM_API_KEY=smoke-upstream-key',
-      '-e', 'ALLOWED_API_KEYS=sk-smoke', '-p', `127.0.0.1:${drainPort}:5000`, image,
+      'docker',
+      'run',
+      '-d',
+      '--name',
+      `${PROJECT}-drain`,
+      '--init',
+      '--read-only',
+      '--tmpfs',
+      '/tmp:size=16m',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges:true',
+      '--memory',
+      String(gateway?.mem_limit ?? '512m'),
+      '-e',
+      'PORT=5000',
+      '-e',
+      'HOST=0.0.0.0',
+      '-e',
+      'WORKERS=2',
+      '-e',
+      'UPSTREAM_API_URL=http://127.0.0.1:9100/v1/messages',
+      '-e',
+      'UPSTREAM_API_KEY=smoke-upstream-key',
+      '-e',
+      'ALLOWED_API_KEYS=sk-smoke',
+      '-p',
+      `127.0.0.1:${drainPort}:5000`,
+      image,
     ])
   ).stdout
   extraContainers.push(gatewayId)
   const upstreamId = (
     await mustRun('docker run slow upstream', [
-      'docker', 'run', '-d', '--name', `${PROJECT}-slow-upstream`, '--network', `container:${gatewayId}`,
-      '--read-only', '--cap-drop', 'ALL', image, 'bun', '-e', SLOW_UPSTREAM,
+      'docker',
+      'run',
+      '-d',
+      '--name',
+      `${PROJECT}-slow-upstream`,
+      '--network',
+      `container:${gatewayId}`,
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      image,
+      'bun',
+      '-e',
+      SLOW_UPSTREAM,
     ])
   ).stdout
   extraContainers.push(upstreamId)
 
   const readyT0 = performance.now()
   for (;;) {
-    const ok = await fetch(`${drainBase}/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false)
+    const ok = await fetch(`${drainBase}/health`, { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) break
     if (performance.now() - readyT0 > healthyTimeoutS * 1000) throw new CheckFailed(`drain: gateway not answering /health after ${healthyTimeoutS} s`)
     await Bun.sleep(250)
@@ -225,7 +261,10 @@ async function checkDrainUnderLoad(image: string): Promise<void> {
   const streamEndMs = performance.now() - t0
   const wait = await exited
   const exitCode = Number(wait.stdout)
-  const data = sse.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim())
+  const data = sse
+    .split('\n')
+    .filter((l) => l.startsWith('data:'))
+    .map((l) => l.slice(5).trim())
   const endedEarly = sse.includes('"shutting_down"')
   log(
     `drain: stream ended ${secs(streamEndMs)} after SIGTERM (${endedEarly ? 'cut with shutting_down' : 'completed'}, ` +
@@ -388,8 +427,10 @@ try {
     const down = await run(dc('down', '--remove-orphans', '--timeout', '5', ...(removeImage ? ['--rmi', 'local'] : [])), {
       env: composeEnv,
     })
-    log(`down: ${down.code === 0 ? 'removed' : `FAILED (exit ${down.code})`} containers and network of ${PROJECT}` +
-      `${removeImage ? ' and its image' : ` (image ${PROJECT}-${SERVICE} kept; --remove-image removes it)`} in ${secs(performance.now() - t0)}`)
+    log(
+      `down: ${down.code === 0 ? 'removed' : `FAILED (exit ${down.code})`} containers and network of ${PROJECT}` +
+        `${removeImage ? ' and its image' : ` (image ${PROJECT}-${SERVICE} kept; --remove-image removes it)`} in ${secs(performance.now() - t0)}`,
+    )
     if (down.code !== 0) {
       console.error(tail(down.stderr))
       failed = true

@@ -23,7 +23,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => pr
 const base = `http://127.0.0.1:${port}`
 const healthy = async () => {
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return true
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return true
     await Bun.sleep(100)
   }
   return false

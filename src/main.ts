@@ -59,7 +59,6 @@ const crashes: number[] = []
 let stopping = false
 let exitCode = 0
 
-
 const spawnWorker = (slot: number, delayMs: number) => {
   const proc = Bun.spawn([process.execPath, WORKER], {
     env: WORKER_ENV,

@@ -15,12 +15,7 @@ export const ImageSource = t.Union([
   t.Object(
     {
       type: t.Literal('base64'),
-      media_type: t.Union([
-        t.Literal('image/png'),
-        t.Literal('image/jpeg'),
-        t.Literal('image/gif'),
-        t.Literal('image/webp'),
-      ]),
+      media_type: t.Union([t.Literal('image/png'), t.Literal('image/jpeg'), t.Literal('image/gif'), t.Literal('image/webp')]),
       data: t.String({ minLength: 1 }),
     },
     strict,
@@ -30,10 +25,7 @@ export const ImageSource = t.Union([
 export const ImageBlock = t.Object({ type: t.Literal('image'), source: ImageSource, cache_control: CacheControl }, strict)
 
 export const DocumentSource = t.Union([
-  t.Object(
-    { type: t.Literal('base64'), media_type: t.Literal('application/pdf'), data: t.String({ minLength: 1 }) },
-    strict,
-  ),
+  t.Object({ type: t.Literal('base64'), media_type: t.Literal('application/pdf'), data: t.String({ minLength: 1 }) }, strict),
   t.Object({ type: t.Literal('text'), media_type: t.Literal('text/plain'), data: t.String() }, strict),
   t.Object({ type: t.Literal('url'), url: t.String({ minLength: 1 }) }, strict),
 ])
@@ -63,20 +55,14 @@ export const ToolResultBlock = t.Object(
   strict,
 )
 
-export const ThinkingBlock = t.Object(
-  { type: t.Literal('thinking'), thinking: t.String(), signature: t.String() },
-  strict,
-)
+export const ThinkingBlock = t.Object({ type: t.Literal('thinking'), thinking: t.String(), signature: t.String() }, strict)
 export const RedactedThinkingBlock = t.Object({ type: t.Literal('redacted_thinking'), data: t.String() }, strict)
 
 /**
  * A server tool's call and result (web search) in an assistant turn: sent back as the API gave them,
  * so a continued conversation keeps its searches. Loose: the API adds fields to these.
  */
-export const ServerToolBlock = t.Object(
-  { type: t.Union([t.Literal('server_tool_use'), t.Literal('web_search_tool_result')]) },
-  { additionalProperties: true },
-)
+export const ServerToolBlock = t.Object({ type: t.Union([t.Literal('server_tool_use'), t.Literal('web_search_tool_result')]) }, { additionalProperties: true })
 
 export const ContentBlock = t.Union([
   TextBlock,
@@ -144,19 +130,13 @@ export const ToolChoiceParam = t.Union([
   t.Object({ type: t.Literal('auto'), disable_parallel_tool_use: t.Optional(t.Boolean()) }, strict),
   t.Object({ type: t.Literal('any'), disable_parallel_tool_use: t.Optional(t.Boolean()) }, strict),
   t.Object({ type: t.Literal('none') }, strict),
-  t.Object(
-    { type: t.Literal('tool'), name: t.String(), disable_parallel_tool_use: t.Optional(t.Boolean()) },
-    strict,
-  ),
+  t.Object({ type: t.Literal('tool'), name: t.String(), disable_parallel_tool_use: t.Optional(t.Boolean()) }, strict),
 ])
 export type ToolChoiceParam = Static<typeof ToolChoiceParam>
 
 export const ThinkingParam = t.Union([
   t.Object({ type: t.Literal('enabled'), budget_tokens: t.Integer({ minimum: 1024 }) }, { additionalProperties: true }),
-  t.Object(
-    { type: t.Literal('adaptive'), display: t.Optional(t.Union([t.Literal('summarized'), t.Literal('omitted')])) },
-    { additionalProperties: true },
-  ),
+  t.Object({ type: t.Literal('adaptive'), display: t.Optional(t.Union([t.Literal('summarized'), t.Literal('omitted')])) }, { additionalProperties: true }),
   t.Object({ type: t.Literal('disabled') }, strict),
 ])
 export type ThinkingParam = Static<typeof ThinkingParam>
@@ -164,9 +144,7 @@ export type ThinkingParam = Static<typeof ThinkingParam>
 export const OutputConfig = t.Object(
   {
     effort: t.Optional(t.String()),
-    format: t.Optional(
-      t.Object({ type: t.Literal('json_schema'), schema: t.Record(t.String(), t.Unknown()) }, strict),
-    ),
+    format: t.Optional(t.Object({ type: t.Literal('json_schema'), schema: t.Record(t.String(), t.Unknown()) }, strict)),
   },
   strict,
 )

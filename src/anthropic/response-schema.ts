@@ -9,9 +9,7 @@ export const Usage = t.Object(
     output_tokens: t.Optional(t.Union([t.Integer(), t.Null()])),
     cache_read_input_tokens: t.Optional(t.Union([t.Integer(), t.Null()])),
     cache_creation_input_tokens: t.Optional(t.Union([t.Integer(), t.Null()])),
-    output_tokens_details: t.Optional(
-      t.Union([t.Object({ thinking_tokens: t.Optional(t.Union([t.Integer(), t.Null()])) }, open), t.Null()]),
-    ),
+    output_tokens_details: t.Optional(t.Union([t.Object({ thinking_tokens: t.Optional(t.Union([t.Integer(), t.Null()])) }, open), t.Null()])),
   },
   open,
 )

@@ -6,10 +6,7 @@ const open = { additionalProperties: true } as const
 
 export const MessageStartEvent = t.Object({ type: t.Literal('message_start'), message: Message }, open)
 
-export const ContentBlockStartEvent = t.Object(
-  { type: t.Literal('content_block_start'), index: t.Integer(), content_block: ResponseBlock },
-  open,
-)
+export const ContentBlockStartEvent = t.Object({ type: t.Literal('content_block_start'), index: t.Integer(), content_block: ResponseBlock }, open)
 
 export const BlockDelta = t.Union([
   t.Object({ type: t.Literal('text_delta'), text: t.String() }, open),
@@ -19,10 +16,7 @@ export const BlockDelta = t.Union([
   t.Object({ type: t.Literal('citations_delta') }, open),
 ])
 
-export const ContentBlockDeltaEvent = t.Object(
-  { type: t.Literal('content_block_delta'), index: t.Integer(), delta: BlockDelta },
-  open,
-)
+export const ContentBlockDeltaEvent = t.Object({ type: t.Literal('content_block_delta'), index: t.Integer(), delta: BlockDelta }, open)
 export const ContentBlockStopEvent = t.Object({ type: t.Literal('content_block_stop'), index: t.Integer() }, open)
 
 export const MessageDeltaEvent = t.Object(

@@ -70,7 +70,12 @@ export const buildClientKeys = (config: Pick<Config, 'allowedApiKeys' | 'clientK
       if (earlierKey !== undefined) throw new ConfigError(`${where}, ${entry.key === undefined ? 'key_sha256' : 'key'}: the same key is also in ${earlierKey}`)
       holders.set(hex, holder)
       const limits = toLimits(entry)
-      keys.push({ digest, label: entry.name, ...(limits && { limits }), ...(entry.models && { models: entry.models, allowsModel: toModelMatcher(entry.models) }) })
+      keys.push({
+        digest,
+        label: entry.name,
+        ...(limits && { limits }),
+        ...(entry.models && { models: entry.models, allowsModel: toModelMatcher(entry.models) }),
+      })
     })
   }
   if (keys.length === 0) throw new ConfigError('ALLOWED_API_KEYS: required, but neither it nor CLIENT_KEYS_JSON / CLIENT_KEYS_FILE sets a key')

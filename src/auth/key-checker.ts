@@ -7,11 +7,13 @@ import { type ClientKey, sha256 } from './client-keys.ts'
  * never stopping early, so neither the key nor its position leaks through timing. Returns the
  * client key, or null for a key that is not allowed.
  */
-export const createKeyChecker = (keys: readonly ClientKey[]) => (presented: string): ClientKey | null => {
-  const digest = sha256(presented)
-  let found: ClientKey | null = null
-  for (const key of keys) if (timingSafeEqual(key.digest, digest)) found = key
-  return found
-}
+export const createKeyChecker =
+  (keys: readonly ClientKey[]) =>
+  (presented: string): ClientKey | null => {
+    const digest = sha256(presented)
+    let found: ClientKey | null = null
+    for (const key of keys) if (timingSafeEqual(key.digest, digest)) found = key
+    return found
+  }
 
 export type KeyChecker = ReturnType<typeof createKeyChecker>

@@ -27,8 +27,7 @@ const allowedMethods = (routes: RouteTable, path: string) => {
   return undefined
 }
 
-const notFound = (path: string) =>
-  new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route ${path}` })
+const notFound = (path: string) => new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'not_found', message: `Unknown route ${path}` })
 
 const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
   new OpenAIError({

@@ -24,5 +24,4 @@ export const toAnthropicErrorBody = (error: OpenAIError) => ({
 })
 
 /** The error's body text in the shape the route's clients read. */
-export const errorBodyText = (error: OpenAIError, route: string) =>
-  isAnthropicRoute(route) ? JSON.stringify(toAnthropicErrorBody(error)) : error.bodyText()
+export const errorBodyText = (error: OpenAIError, route: string) => (isAnthropicRoute(route) ? JSON.stringify(toAnthropicErrorBody(error)) : error.bodyText())

@@ -55,5 +55,4 @@ export class OpenAIError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_value') =>
   new OpenAIError({ status: 400, type: 'invalid_request_error', code, message, param })
 
-export const unsupported = (message: string, param: string) =>
-  invalidRequest(message, param, 'unsupported_parameter')
+export const unsupported = (message: string, param: string) => invalidRequest(message, param, 'unsupported_parameter')

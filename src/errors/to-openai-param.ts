@@ -50,7 +50,10 @@ const refine = (error: ValueError): Refined => {
   // A variant of another JSON type than the value is not the one meant, when another variant is of
   // its type: a 65-item `stop` is too long, not "expected string".
   const sameKind = meant.filter((e) => !(KIND_ERRORS.has(e.type) && e.path === error.path))
-  const deepest = (sameKind.length > 0 ? sameKind : meant).reduce<ValueError | undefined>((best, e) => (best === undefined || depth(e) > depth(best) ? e : best), undefined)
+  const deepest = (sameKind.length > 0 ? sameKind : meant).reduce<ValueError | undefined>(
+    (best, e) => (best === undefined || depth(e) > depth(best) ? e : best),
+    undefined,
+  )
   if (!deepest || depth(deepest) < depth(error)) return { error }
   return refine(deepest)
 }

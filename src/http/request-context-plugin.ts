@@ -1,12 +1,11 @@
 import { Elysia } from 'elysia'
 import type { Logger } from '../logging/logger.ts'
-import type { Metrics } from '../metrics/metrics-registry.ts'
 import { RequestLog } from '../logging/request-log.ts'
+import type { Metrics } from '../metrics/metrics-registry.ts'
 import { getRequestContext, setRequestContext } from './request-context.ts'
 import { toRequestId } from './request-id.ts'
 
-const statusOf = (response: unknown, fallback: unknown) =>
-  response instanceof Response ? response.status : typeof fallback === 'number' ? fallback : 200
+const statusOf = (response: unknown, fallback: unknown) => (response instanceof Response ? response.status : typeof fallback === 'number' ? fallback : 200)
 
 /**
  * First on every request: its id (returned as x-request-id) and its log line, written once at the

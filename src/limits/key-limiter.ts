@@ -1,8 +1,8 @@
 import type { KeyLimits } from '../auth/client-keys.ts'
 import type { RequestContext } from '../http/request-context.ts'
 import type { Logger } from '../logging/logger.ts'
-import { type EstimateSettings, estimateRequestTokens } from '../mapping/estimate-prompt-tokens.ts'
 import type { RequestLogFields } from '../logging/request-log.ts'
+import { type EstimateSettings, estimateRequestTokens } from '../mapping/estimate-prompt-tokens.ts'
 import { limitExceeded, limitsUnavailable, modelNotAllowed, toRateLimitHeaders } from './limit-answers.ts'
 import { type Decision, periodsOf, type Refusal } from './limit-rules.ts'
 import type { LimitStore } from './limit-store.ts'
@@ -59,7 +59,19 @@ export const createKeyLimiter = ({
     log.warn({ msg: 'limit store failed', store: store?.kind, during, fail_mode: failMode, error: (error as Error)?.message ?? String(error) })
   }
 
-  const reserve = async ({ store, context, name, limits, tokens }: { store: LimitStore; context: RequestContext; name: string; limits: KeyLimits; tokens: number }) => {
+  const reserve = async ({
+    store,
+    context,
+    name,
+    limits,
+    tokens,
+  }: {
+    store: LimitStore
+    context: RequestContext
+    name: string
+    limits: KeyLimits
+    tokens: number
+  }) => {
     const now = Date.now()
     const id = crypto.randomUUID()
     let decision: Decision
@@ -85,7 +97,9 @@ export const createKeyLimiter = ({
     context.limitHeaders = headers
     const { day, month } = periodsOf(now)
     context.log.onEnd = (fields) => {
-      store.settle({ name, limits, id, reserved: tokens, day, month, now: Date.now(), ...settledUse(fields, tokens) }).catch((error) => storeFailed(error, 'settle'))
+      store
+        .settle({ name, limits, id, reserved: tokens, day, month, now: Date.now(), ...settledUse(fields, tokens) })
+        .catch((error) => storeFailed(error, 'settle'))
     }
   }
 

@@ -24,7 +24,9 @@ const toHash = (flat: unknown): Record<string, string> => {
 
 const toPeriod = (hash: Record<string, string>): PeriodUsage => ({
   ...emptyPeriod(),
-  ...Object.fromEntries(['requests', 'tokens', 'prompt_tokens', 'completion_tokens'].filter((field) => field in hash).map((field) => [field, Number(hash[field])])),
+  ...Object.fromEntries(
+    ['requests', 'tokens', 'prompt_tokens', 'completion_tokens'].filter((field) => field in hash).map((field) => [field, Number(hash[field])]),
+  ),
 })
 
 /**

@@ -1,4 +1,4 @@
-import { Database } from 'bun:sqlite'
+import { openSharedSqlite } from '../store/open-shared-sqlite.ts'
 import { ACTIVE_LEASE_MS, type Bucket, decide, type KeyCounters, periodsOf, settleBucket } from './limit-rules.ts'
 import { emptyPeriod, type KeyUsage, type LimitStore, type PeriodUsage } from './limit-store.ts'
 
@@ -13,19 +13,6 @@ CREATE TABLE IF NOT EXISTS usage (name TEXT NOT NULL, period TEXT NOT NULL, requ
 /** Periods older than this are deleted at start-up: the TTL of the SQLite store. */
 const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
 
-const SET_UP_ATTEMPTS = 50
-
-const settleSetUp = (setUp: () => void) => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return setUp()
-    } catch (error) {
-      if (attempt >= SET_UP_ATTEMPTS || !/locked|busy/i.test((error as Error).message)) throw error
-      Bun.sleepSync(20)
-    }
-  }
-}
-
 /**
  * Counters in one SQLite file that every worker of an instance opens (LIMITS_DB_PATH; the launcher
  * makes a temporary one when unset), so a limit holds for the instance, not per worker. WAL lets
@@ -33,17 +20,9 @@ const settleSetUp = (setUp: () => void) => {
  * statements, so two workers cannot both read the same count and both admit.
  */
 export const createSqliteLimitStore = (path: string): LimitStore => {
-  const db = new Database(path, { create: true, strict: true })
-  // Set-up, once per worker; the workers start together, and the WAL switch can meet another
-  // worker's lock that busy_timeout does not wait for (SQLITE_BUSY at once): tried again.
-  settleSetUp(() => {
-    db.run('PRAGMA busy_timeout = 1000')
-    db.run('PRAGMA journal_mode = WAL')
-    // Counters, not records: a commit need not survive a power cut, so no fsync per commit.
-    db.run('PRAGMA synchronous = NORMAL')
-    db.run(SCHEMA)
-    db.query('DELETE FROM usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
-  })
+  // Counters, not records: NORMAL (no fsync per commit) loses nothing when a worker dies.
+  const db = openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: 1000, strict: true })
+  db.query('DELETE FROM usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
 
   const bucket = db.query<{ level: number; at: number }, { name: string; kind: string }>('SELECT level, at FROM buckets WHERE name = $name AND kind = $kind')
   const writeBucket = db.query('INSERT OR REPLACE INTO buckets (name, kind, level, at) VALUES ($name, $kind, $level, $at)')

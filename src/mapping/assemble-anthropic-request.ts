@@ -45,9 +45,7 @@ const isForced = (choice: ToolChoiceParam | undefined) => choice?.type === 'any'
 const lastToolTurnLacksThinking = (turns: readonly Turn[]) => {
   const last = turns.findLast((turn) => turn.role === 'assistant')
   return (
-    last !== undefined &&
-    last.content.some((block) => block.type === 'tool_use') &&
-    !last.content.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking')
+    last?.content.some((block) => block.type === 'tool_use') && !last.content.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking')
   )
 }
 

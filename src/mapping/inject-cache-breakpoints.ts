@@ -14,8 +14,7 @@ type Marked = { cache_control?: CacheControlParam }
 /** Where a breakpoint sits in the prompt's order (tools, then system, then messages), and its TTL. */
 type Breakpoint = { at: number; ttl: CacheTtl }
 
-const blocksOf = (message: MessageParam): ContentBlock[] =>
-  typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content
+const blocksOf = (message: MessageParam): ContentBlock[] => (typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content)
 
 /** The client's own breakpoints, in prompt order (tool_result contents counted, as the API counts them). */
 const clientBreakpoints = (body: MessagesRequest): Breakpoint[] => {
@@ -31,7 +30,8 @@ const clientBreakpoints = (body: MessagesRequest): Breakpoint[] => {
   else if (body.system) at++
   for (const message of body.messages) {
     for (const block of blocksOf(message)) {
-      if (block.type === 'tool_result' && Array.isArray(block.content)) for (const inner of block.content) if (inner.cache_control) found.push({ at, ttl: inner.cache_control.ttl ?? '5m' })
+      if (block.type === 'tool_result' && Array.isArray(block.content))
+        for (const inner of block.content) if (inner.cache_control) found.push({ at, ttl: inner.cache_control.ttl ?? '5m' })
       visit(block)
     }
   }
@@ -92,7 +92,12 @@ export const withPromptCache = (body: MessagesRequest, mode: CacheMode, ttl: Cac
   return { body: next, adjustments }
 }
 
-export type PromptCacheSettings = { promptCache: 'auto' | 'off'; promptCacheTtl: CacheTtl; tokenEstCharsPerToken: number; modelQuirks: ReadonlyMap<string, ModelQuirksOverride> }
+export type PromptCacheSettings = {
+  promptCache: 'auto' | 'off'
+  promptCacheTtl: CacheTtl
+  tokenEstCharsPerToken: number
+  modelQuirks: ReadonlyMap<string, ModelQuirksOverride>
+}
 
 /**
  * The upstream body of one request for each cache mode it meets, serialised once per mode (the
@@ -110,7 +115,11 @@ export const promptCacheBodies = (body: MessagesRequest, settings: PromptCacheSe
     if (!made) {
       const cached = withPromptCache(body, mode, settings.promptCacheTtl)
       const text =
-        cached.body === body ? plain : mode === 'top-level' ? `${plain.slice(0, -1)},"cache_control":${JSON.stringify(cached.body.cache_control)}}` : JSON.stringify(cached.body)
+        cached.body === body
+          ? plain
+          : mode === 'top-level'
+            ? `${plain.slice(0, -1)},"cache_control":${JSON.stringify(cached.body.cache_control)}}`
+            : JSON.stringify(cached.body)
       made = { text, adjustments: cached.adjustments }
       byMode.set(mode, made)
     }

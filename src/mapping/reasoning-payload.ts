@@ -20,9 +20,7 @@ const MAX_DEPTH = 1
  * not by cryptography: the upstream checks the signature when the block comes back.
  */
 export const toEncryptedReasoning = (block: ReasoningBlock): string => {
-  const exact = block.type === 'thinking'
-    ? { type: block.type, thinking: block.thinking, signature: block.signature }
-    : { type: block.type, data: block.data }
+  const exact = block.type === 'thinking' ? { type: block.type, thinking: block.thinking, signature: block.signature } : { type: block.type, data: block.data }
   return PREFIX + Buffer.from(JSON.stringify(exact)).toString('base64url')
 }
 

@@ -7,13 +7,7 @@ import type { Turn } from './to-anthropic-turns.ts'
 
 export type MaxTokensOptions = Pick<
   Config,
-  | 'defaultMaxTokens'
-  | 'maxTokensHardLimit'
-  | 'maxTokensDynamic'
-  | 'modelContextLimits'
-  | 'dynamicSafetyMargin'
-  | 'tokenEstCharsPerToken'
-  | 'imageTokenEquiv'
+  'defaultMaxTokens' | 'maxTokensHardLimit' | 'maxTokensDynamic' | 'modelContextLimits' | 'dynamicSafetyMargin' | 'tokenEstCharsPerToken' | 'imageTokenEquiv'
 >
 
 export type MaxTokensInput = {

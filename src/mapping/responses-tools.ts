@@ -4,8 +4,8 @@ import type { CustomTool, FunctionTool, ResponsesRequest, ResponsesTool, WebSear
 import type { Adjustments } from './adjustments.ts'
 import type { ModelQuirks } from './model-quirks.ts'
 import { toAnthropicToolName } from './responses-tool-names.ts'
-import type { ClientTool } from './to-responses-output.ts'
 import { type AnthropicTools, toToolDefinition, withParallelRule } from './to-anthropic-tools.ts'
+import type { ClientTool } from './to-responses-output.ts'
 
 export type ResponsesTools = AnthropicTools & {
   /** Upstream tool name → the client's tool, for the answer's items. */

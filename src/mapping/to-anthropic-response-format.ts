@@ -1,8 +1,8 @@
 import type { OutputConfig, ToolChoiceParam, ToolDefinition } from '../anthropic/request-schema.ts'
 import type { ResponseFormat } from '../openai/request-schema.ts'
 import type { Adjustments } from './adjustments.ts'
-import type { AnthropicTools } from './to-anthropic-tools.ts'
 import type { ModelQuirks } from './model-quirks.ts'
+import type { AnthropicTools } from './to-anthropic-tools.ts'
 
 /** The forced tool that carries JSON mode on models without native structured output. */
 export const JSON_TOOL_NAME = 'gateway_json_response'

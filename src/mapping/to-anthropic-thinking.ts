@@ -21,8 +21,7 @@ const ADAPTIVE_EFFORT: Record<Exclude<ReasoningEffort, 'none' | 'xhigh'>, string
   high: 'high',
 }
 
-const toEffort = (effort: Exclude<ReasoningEffort, 'none'>, quirks: ModelQuirks) =>
-  effort === 'xhigh' ? quirks.topEffort : ADAPTIVE_EFFORT[effort]
+const toEffort = (effort: Exclude<ReasoningEffort, 'none'>, quirks: ModelQuirks) => (effort === 'xhigh' ? quirks.topEffort : ADAPTIVE_EFFORT[effort])
 
 export type ThinkingRequest = { thinking?: ThinkingParam; effort?: string }
 

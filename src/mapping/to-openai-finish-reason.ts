@@ -12,8 +12,7 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
   refusal: 'content_filter',
 }
 
-export const isKnownStopReason = (stopReason: string | null | undefined) =>
-  stopReason != null && Object.hasOwn(FINISH_REASONS, stopReason)
+export const isKnownStopReason = (stopReason: string | null | undefined) => stopReason != null && Object.hasOwn(FINISH_REASONS, stopReason)
 
 export type FinishContext = {
   stopReason: string | null | undefined

@@ -1,7 +1,7 @@
 import type { Message } from '../anthropic/response-schema.ts'
 import type { ChatCompletion, ResponseMessage, ResponseThinkingBlock, ResponseToolCall } from '../openai/response-schema.ts'
-import { refusalOf, toOpenAIFinishReason } from './to-openai-finish-reason.ts'
 import { JSON_TOOL_NAME } from './to-anthropic-response-format.ts'
+import { refusalOf, toOpenAIFinishReason } from './to-openai-finish-reason.ts'
 import { sumUsage, toOpenAIUsage } from './to-openai-usage.ts'
 import { moreThanOneFunctionCall, upstreamString, upstreamToolInput } from './upstream-fields.ts'
 

@@ -1,7 +1,7 @@
 import type { ContentBlock } from '../anthropic/request-schema.ts'
 import type { Message } from '../anthropic/response-schema.ts'
-import type { ResolvedInputItem } from '../openai/responses-request-schema.ts'
 import type { ResponseIdPrefix } from '../openai/response-ids.ts'
+import type { ResolvedInputItem } from '../openai/responses-request-schema.ts'
 import type { OutputItem, ResponseObject } from '../openai/responses-schema.ts'
 import type { StoredItem, StoredResponse } from '../store/response-store.ts'
 import { toEncryptedReasoning } from './reasoning-payload.ts'

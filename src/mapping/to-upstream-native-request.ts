@@ -3,9 +3,9 @@ import { OpenAIError } from '../errors/openai-error.ts'
 import { Adjustments } from './adjustments.ts'
 import { promptOfBody } from './estimate-prompt-tokens.ts'
 import { findModelQuirks } from './model-quirks.ts'
-import type { RequestMappingOptions } from './to-anthropic-request.ts'
 import { resolveMaxTokens } from './resolve-max-tokens.ts'
 import { resolveModel } from './resolve-model.ts'
+import type { RequestMappingOptions } from './to-anthropic-request.ts'
 import { fitThinkingBudget } from './to-anthropic-thinking.ts'
 
 export type NativeRequestPlan = { body: Record<string, unknown>; requestedModel: string; stream: boolean; adjustments: Adjustments }

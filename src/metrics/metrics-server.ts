@@ -17,7 +17,10 @@ export const createMetricsServer = ({ hostname, port, workers }: { hostname: str
     new Promise<MetricsSnapshot | undefined>((resolve) => {
       const timer = setTimeout(() => {
         // A worker that never answers must not collect one waiting answer per scrape.
-        waiting.set(worker.pid, (waiting.get(worker.pid) ?? []).filter((waiter) => waiter !== answer))
+        waiting.set(
+          worker.pid,
+          (waiting.get(worker.pid) ?? []).filter((waiter) => waiter !== answer),
+        )
         resolve(undefined)
       }, SCRAPE_TIMEOUT_MS)
       const answer = (snapshot: MetricsSnapshot) => {

@@ -1,7 +1,7 @@
-import { LATENCY_BUCKETS, type Histogram, type MetricsSnapshot } from './metrics-registry.ts'
+import { type Histogram, LATENCY_BUCKETS, type MetricsSnapshot } from './metrics-registry.ts'
 
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
-const labels = (names: readonly string[], values: readonly string[]) => names.map((name, i) => `${name}="${escape(values[i] ?? '')}"`).join(',')
+const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+const labels = (names: readonly string[], values: readonly string[]) => names.map((name, i) => `${name}="${escapeLabel(values[i] ?? '')}"`).join(',')
 
 const sumCounters = (all: readonly Record<string, number>[]) => {
   const total: Record<string, number> = {}
@@ -27,22 +27,24 @@ const histogramSeries = (name: string, histogram: Histogram, label = '') => {
   ]
 }
 
-const histogramLines = (name: string, help: string, histogram: Histogram) => [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`, ...histogramSeries(name, histogram)]
+const histogramLines = (name: string, help: string, histogram: Histogram) => [
+  `# HELP ${name} ${help}`,
+  `# TYPE ${name} histogram`,
+  ...histogramSeries(name, histogram),
+]
 
 /** A labelled counter or gauge summed over the workers; its keys are JSON arrays of the label values. */
-const labelled = (
-  name: string,
-  help: string,
-  labelNames: readonly string[],
-  all: readonly Record<string, number>[],
-  type: 'counter' | 'gauge' = 'counter',
-) => [
+const labelled = (name: string, help: string, labelNames: readonly string[], all: readonly Record<string, number>[], type: 'counter' | 'gauge' = 'counter') => [
   `# HELP ${name} ${help}`,
   `# TYPE ${name} ${type}`,
   ...Object.entries(sumCounters(all)).map(([key, value]) => `${name}{${labels(labelNames, JSON.parse(key))}} ${value}`),
 ]
 
-const single = (name: string, help: string, type: 'counter' | 'gauge', value: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`]
+const single = (name: string, help: string, type: 'counter' | 'gauge', value: number) => [
+  `# HELP ${name} ${help}`,
+  `# TYPE ${name} ${type}`,
+  `${name} ${value}`,
+]
 
 /** The pool's series: attempts by member and outcome, breaker states (workers in each), first-byte latency. */
 const poolLines = (snapshots: readonly MetricsSnapshot[]) => {
@@ -51,7 +53,12 @@ const poolLines = (snapshots: readonly MetricsSnapshot[]) => {
   for (const pool of pools) for (const [name, histogram] of Object.entries(pool.firstByte)) firstByte.set(name, [...(firstByte.get(name) ?? []), histogram])
   const name = 'gateway_upstream_first_byte_seconds'
   return [
-    ...labelled('gateway_upstream_attempts_total', 'Upstream attempts, by pool member and outcome.', ['upstream', 'outcome'], pools.map((p) => p.attempts)),
+    ...labelled(
+      'gateway_upstream_attempts_total',
+      'Upstream attempts, by pool member and outcome.',
+      ['upstream', 'outcome'],
+      pools.map((p) => p.attempts),
+    ),
     ...labelled(
       'gateway_upstream_breaker',
       'Workers that see each pool member in each breaker state (closed, open, half_open).',
@@ -69,22 +76,66 @@ const poolLines = (snapshots: readonly MetricsSnapshot[]) => {
 export const toPrometheusText = (snapshots: readonly MetricsSnapshot[]): string => {
   const sum = (read: (s: MetricsSnapshot) => number) => snapshots.reduce((total, s) => total + read(s), 0)
   return [
-    ...labelled('gateway_requests_total', 'Requests answered, by route, status and model asked.', ['route', 'status', 'model'], snapshots.map((s) => s.requests)),
-    ...labelled('gateway_upstream_errors_total', 'Upstream failures, by error type and code.', ['type', 'code'], snapshots.map((s) => s.upstreamErrors)),
-    ...single('gateway_upstream_retries_total', 'Upstream attempts beyond the first.', 'counter', sum((s) => s.retries)),
+    ...labelled(
+      'gateway_requests_total',
+      'Requests answered, by route, status and model asked.',
+      ['route', 'status', 'model'],
+      snapshots.map((s) => s.requests),
+    ),
+    ...labelled(
+      'gateway_upstream_errors_total',
+      'Upstream failures, by error type and code.',
+      ['type', 'code'],
+      snapshots.map((s) => s.upstreamErrors),
+    ),
+    ...single(
+      'gateway_upstream_retries_total',
+      'Upstream attempts beyond the first.',
+      'counter',
+      sum((s) => s.retries),
+    ),
     ...labelled(
       'gateway_tokens_total',
       'Tokens the upstream reported, by kind: input (not cached), cache_read, cache_write, output.',
       ['kind'],
       snapshots.map((s) => s.tokens),
     ),
-    ...labelled('gateway_key_requests_total', 'Requests answered, by client key name (or key id for ALLOWED_API_KEYS).', ['key'], snapshots.map((s) => s.keyRequests)),
-    ...labelled('gateway_key_tokens_total', 'Tokens the upstream reported, by client key name and kind (prompt, completion).', ['key', 'kind'], snapshots.map((s) => s.keyTokens)),
-    ...labelled('gateway_limit_refusals_total', 'Requests refused by a per-key limit, by key name and limit.', ['key', 'limit'], snapshots.map((s) => s.limitRefusals)),
-    ...single('gateway_limit_store_failures_total', 'Limit store calls that failed or timed out (LIMITS_FAIL_MODE decides what follows).', 'counter', sum((s) => s.limitStoreFailures)),
-    ...single('gateway_streams_open', 'Streams in flight.', 'gauge', sum((s) => s.streamsOpen)),
+    ...labelled(
+      'gateway_key_requests_total',
+      'Requests answered, by client key name (or key id for ALLOWED_API_KEYS).',
+      ['key'],
+      snapshots.map((s) => s.keyRequests),
+    ),
+    ...labelled(
+      'gateway_key_tokens_total',
+      'Tokens the upstream reported, by client key name and kind (prompt, completion).',
+      ['key', 'kind'],
+      snapshots.map((s) => s.keyTokens),
+    ),
+    ...labelled(
+      'gateway_limit_refusals_total',
+      'Requests refused by a per-key limit, by key name and limit.',
+      ['key', 'limit'],
+      snapshots.map((s) => s.limitRefusals),
+    ),
+    ...single(
+      'gateway_limit_store_failures_total',
+      'Limit store calls that failed or timed out (LIMITS_FAIL_MODE decides what follows).',
+      'counter',
+      sum((s) => s.limitStoreFailures),
+    ),
+    ...single(
+      'gateway_streams_open',
+      'Streams in flight.',
+      'gauge',
+      sum((s) => s.streamsOpen),
+    ),
     ...single('gateway_workers', 'Workers that answered this scrape.', 'gauge', snapshots.length),
-    ...histogramLines('gateway_request_duration_seconds', 'Time from request to the last byte, for requests that reached the upstream.', sumHistograms(snapshots.map((s) => s.latency))),
+    ...histogramLines(
+      'gateway_request_duration_seconds',
+      'Time from request to the last byte, for requests that reached the upstream.',
+      sumHistograms(snapshots.map((s) => s.latency)),
+    ),
     ...histogramLines('gateway_time_to_first_byte_seconds', 'Time from request to the first byte of the answer.', sumHistograms(snapshots.map((s) => s.ttfb))),
     ...poolLines(snapshots),
     '',

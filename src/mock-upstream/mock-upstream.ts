@@ -1,7 +1,7 @@
 import type { MessagesRequest } from '../anthropic/request-schema.ts'
 import type { Message } from '../anthropic/response-schema.ts'
-import { echoMessage, errorBody, sseFrame, toStreamEvents, type WireEvent } from './mock-replies.ts'
 import { createMockPromptCache } from './mock-prompt-cache.ts'
+import { echoMessage, errorBody, sseFrame, toStreamEvents, type WireEvent } from './mock-replies.ts'
 import { findRequestError } from './mock-validation.ts'
 
 /** What the mock answers to one request; scripted replies are used in order, then `echo`. */
@@ -11,9 +11,9 @@ export type MockReply =
   /** This Message, as JSON or streamed event by event. */
   | { kind: 'message'; message: Message; chunkSize?: number }
   /** These events as SSE, `delayMs` apart; then the body ends, or stalls (byte-level cuts: test/support/raw-upstream.ts). */
-  | { kind: 'events'; events: WireEvent[]; delayMs?: number; then?: 'end' | 'stall' }
+  | { kind: 'events'; events: WireEvent[]; delayMs?: number; ending?: 'end' | 'stall' }
   /** Raw chunks of text (to split lines and characters anywhere), with a content type. */
-  | { kind: 'chunks'; chunks: (string | Uint8Array)[]; contentType?: string; delayMs?: number; then?: 'end' | 'stall' }
+  | { kind: 'chunks'; chunks: (string | Uint8Array)[]; contentType?: string; delayMs?: number; ending?: 'end' | 'stall' }
   /** An API error with the real body shape. */
   | { kind: 'error'; status: number; type: string; message: string; headers?: Record<string, string> }
   | { kind: 'raw'; status: number; body: string; headers?: Record<string, string> }
@@ -47,7 +47,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 
 const streamOf = (
   chunks: readonly (string | Uint8Array)[],
-  { delayMs = 0, then = 'end', record }: { delayMs?: number; then?: 'end' | 'stall'; record: RecordedRequest },
+  { delayMs = 0, ending = 'end', record }: { delayMs?: number; ending?: 'end' | 'stall'; record: RecordedRequest },
 ) => {
   let i = 0
   return new ReadableStream<Uint8Array>({
@@ -58,7 +58,7 @@ const streamOf = (
         controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk)
         return
       }
-      if (then === 'end') controller.close()
+      if (ending === 'end') controller.close()
       else await new Promise(() => {}) // stall: the gateway's idle timer must act
     },
     cancel() {
@@ -90,9 +90,9 @@ export const createMockUpstream = ({ port = 0, hostname = '127.0.0.1', apiKey, v
         if (!request.stream) return json(200, reply.message)
         return new Response(streamOf(toStreamEvents(reply.message, { chunkSize: reply.chunkSize }).map(sseFrame), { record }), { headers: SSE_HEADERS })
       case 'events':
-        return new Response(streamOf(reply.events.map(sseFrame), { delayMs: reply.delayMs, then: reply.then, record }), { headers: SSE_HEADERS })
+        return new Response(streamOf(reply.events.map(sseFrame), { delayMs: reply.delayMs, ending: reply.ending, record }), { headers: SSE_HEADERS })
       case 'chunks':
-        return new Response(streamOf(reply.chunks, { delayMs: reply.delayMs, then: reply.then, record }), {
+        return new Response(streamOf(reply.chunks, { delayMs: reply.delayMs, ending: reply.ending, record }), {
           headers: { ...SSE_HEADERS, 'content-type': reply.contentType ?? SSE_HEADERS['content-type'] },
         })
       case 'error':

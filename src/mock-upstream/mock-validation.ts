@@ -13,8 +13,7 @@ const NO_SAMPLING = /^claude-(opus-4-[78]|(opus|sonnet|haiku)-5)/
 const NO_PREFILL = /^claude-((opus|sonnet)-4-6|opus-4-[78]|(opus|sonnet|haiku)-5)/
 const NO_BUDGET_THINKING = /^claude-(opus-4-[78]|(opus|sonnet|haiku)-5)/
 
-const blocksOf = (message: MessageParam): ContentBlock[] =>
-  typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content
+const blocksOf = (message: MessageParam): ContentBlock[] => (typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content)
 
 const check = (request: MessagesRequest): string | undefined => {
   const { messages } = request
@@ -30,9 +29,12 @@ const check = (request: MessagesRequest): string | undefined => {
       const resultsAfterText = leading >= 0 && blocks.slice(leading).some((b) => b.type === 'tool_result')
       if (resultsAfterText) return `messages.${i}: \`tool_result\` blocks must come before any other content in a user message`
       const answered = new Set(blocks.flatMap((b) => (b.type === 'tool_result' ? [b.tool_use_id] : [])))
-      for (const id of answered) if (!called.has(id)) return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`
+      for (const id of answered)
+        if (!called.has(id))
+          return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`
       const missing = [...called].filter((id) => !answered.has(id))
-      if (missing.length > 0) return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`
+      if (missing.length > 0)
+        return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`
     } else {
       const kinds = blocks.map((b) => b.type)
       const firstOther = kinds.findIndex((k) => k !== 'thinking' && k !== 'redacted_thinking')

@@ -41,11 +41,7 @@ export const RefusalPart = t.Object({ type: t.Literal('refusal'), refusal: t.Str
 export const ContentPart = t.Union([TextPart, ImageUrlPart, FilePart, InputAudioPart, RefusalPart])
 export type ContentPart = Static<typeof ContentPart>
 
-export const MessageContent = t.Union([
-  t.String(),
-  t.Array(ContentPart, { maxItems: REQUEST_LIMITS.partsPerMessage }),
-  t.Null(),
-])
+export const MessageContent = t.Union([t.String(), t.Array(ContentPart, { maxItems: REQUEST_LIMITS.partsPerMessage }), t.Null()])
 export type MessageContent = Static<typeof MessageContent>
 
 export const FunctionCall = t.Object({ name: t.String({ minLength: 1 }), arguments: t.String() })
@@ -107,11 +103,7 @@ export const ToolChoice = t.Union([
 ])
 export type ToolChoice = Static<typeof ToolChoice>
 
-export const LegacyFunctionCallChoice = t.Union([
-  t.Literal('auto'),
-  t.Literal('none'),
-  t.Object({ name: t.String({ minLength: 1 }) }),
-])
+export const LegacyFunctionCallChoice = t.Union([t.Literal('auto'), t.Literal('none'), t.Object({ name: t.String({ minLength: 1 }) })])
 
 export const ResponseFormat = t.Union([
   t.Object({ type: t.Literal('text') }),
@@ -128,14 +120,7 @@ export const ResponseFormat = t.Union([
 ])
 export type ResponseFormat = Static<typeof ResponseFormat>
 
-export const ReasoningEffort = t.Union([
-  t.Literal('none'),
-  t.Literal('minimal'),
-  t.Literal('low'),
-  t.Literal('medium'),
-  t.Literal('high'),
-  t.Literal('xhigh'),
-])
+export const ReasoningEffort = t.Union([t.Literal('none'), t.Literal('minimal'), t.Literal('low'), t.Literal('medium'), t.Literal('high'), t.Literal('xhigh')])
 export type ReasoningEffort = Static<typeof ReasoningEffort>
 
 /** Fields accepted for compatibility that have no Anthropic equivalent: ignored and reported. */

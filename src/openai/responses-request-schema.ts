@@ -90,10 +90,7 @@ export const ReasoningItem = t.Object(
  * `type` is optional in the SDK: `{id}` alone is a reference. Closed, so a message never matches
  * it. (The SDK also allows `type: null`; a plain literal keeps a wrong item type's 400 precise.)
  */
-export const ItemReference = t.Object(
-  { type: t.Optional(t.Literal('item_reference')), id: t.String({ minLength: 1 }) },
-  { additionalProperties: false },
-)
+export const ItemReference = t.Object({ type: t.Optional(t.Literal('item_reference')), id: t.String({ minLength: 1 }) }, { additionalProperties: false })
 
 /** Items of OpenAI's hosted tools and features: no upstream equivalent, dropped and reported. */
 export const UNSUPPORTED_ITEM_TYPES = [
@@ -178,10 +175,7 @@ export const WebSearchTool = t.Object(
     external_web_access: t.Optional(t.Boolean()),
     filters: nullable(t.Object({ allowed_domains: nullable(t.Array(t.String())) }, open)),
     user_location: nullable(
-      t.Object(
-        { city: nullable(t.String()), country: nullable(t.String()), region: nullable(t.String()), timezone: nullable(t.String()) },
-        open,
-      ),
+      t.Object({ city: nullable(t.String()), country: nullable(t.String()), region: nullable(t.String()), timezone: nullable(t.String()) }, open),
     ),
   },
   open,
@@ -232,17 +226,12 @@ export type ResponsesToolChoice = Static<typeof ResponsesToolChoice>
 export const TextFormat = t.Union([
   t.Object({ type: t.Literal('text') }, open),
   t.Object({ type: t.Literal('json_object') }, open),
-  t.Object(
-    { type: t.Literal('json_schema'), name: t.String(), description: t.Optional(t.String()), schema: JsonObject, strict: nullable(t.Boolean()) },
-    open,
-  ),
+  t.Object({ type: t.Literal('json_schema'), name: t.String(), description: t.Optional(t.String()), schema: JsonObject, strict: nullable(t.Boolean()) }, open),
 ])
 export type TextFormat = Static<typeof TextFormat>
 
 /** `max` is the SDK's name for the top effort (shared.d.ts ReasoningEffort). */
-export const ResponsesReasoningEffort = t.Union(
-  (['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const).map((effort) => t.Literal(effort)),
-)
+export const ResponsesReasoningEffort = t.Union((['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const).map((effort) => t.Literal(effort)))
 
 export const Include = t.Union(
   [
@@ -258,7 +247,14 @@ export const Include = t.Union(
 )
 
 /** Fields read for compatibility with no upstream effect; reported when set. */
-export const IGNORED_RESPONSES_FIELDS = ['prompt_cache_key', 'service_tier', 'client_metadata', 'top_logprobs', 'max_tool_calls', 'prompt_cache_retention'] as const
+export const IGNORED_RESPONSES_FIELDS = [
+  'prompt_cache_key',
+  'service_tier',
+  'client_metadata',
+  'top_logprobs',
+  'max_tool_calls',
+  'prompt_cache_retention',
+] as const
 
 const anyValue = t.Optional(t.Unknown())
 
@@ -279,9 +275,7 @@ export const ResponsesRequest = t.Object(
     tool_choice: t.Optional(ResponsesToolChoice),
     parallel_tool_calls: nullable(t.Boolean()),
     text: t.Optional(t.Object({ format: t.Optional(TextFormat), verbosity: nullable(t.String()) }, open)),
-    reasoning: nullable(
-      t.Object({ effort: nullable(ResponsesReasoningEffort), summary: nullable(t.String()), generate_summary: nullable(t.String()) }, open),
-    ),
+    reasoning: nullable(t.Object({ effort: nullable(ResponsesReasoningEffort), summary: nullable(t.String()), generate_summary: nullable(t.String()) }, open)),
     metadata: nullable(t.Record(t.String(), t.String({ maxLength: 512 }), { maxProperties: 16 })),
     user: t.Optional(t.String()),
     safety_identifier: nullable(t.String()),

@@ -1,8 +1,8 @@
 import type { Message } from '../anthropic/response-schema.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { toOpenAIResponse } from '../mapping/to-openai-response.ts'
-import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { parseUpstreamJson, readWholeBody } from '../upstream/read-whole-body.ts'
+import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { upstreamBadResponse } from '../upstream/upstream-error.ts'
 
 const isMessage = (value: unknown): value is Message =>

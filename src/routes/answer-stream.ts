@@ -6,8 +6,8 @@ import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/
 import type { EventStageOptions, UpstreamEventStage } from '../stream/upstream-event-stage.ts'
 import { pacedBody } from '../upstream/paced-body.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { watchWaits } from '../upstream/wait-watch.ts'
 import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
+import { watchWaits } from '../upstream/wait-watch.ts'
 
 export type StreamSettings = { idleTimeoutSeconds: number; clientIdleSeconds: number; heartbeatMs: number; maxEventSize: number }
 

@@ -34,7 +34,6 @@ export type ChatCompletionsDeps = {
   now: () => number
 }
 
-
 /**
  * Runs `work` once per choice; if any fails, the others are aborted, what they already opened is
  * released, and the first failure thrown.
@@ -73,15 +72,26 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       const plan = toAnthropicRequest(body, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
       const admission = deps.limiter.admit(context, plan.body, plan.n)
-      if (admission) await admission
-      const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      if (admission !== undefined) await admission
+      const headers = startHeaders({
+        requestId,
+        limitHeaders: context.limitHeaders,
+        adjustments: plan.adjustments,
+        log,
+        logger: deps.log,
+        elysiaHeaders: set.headers,
+      })
       const tried: string[] = []
       log.fields.upstreams_tried = tried
       const args = {
         body: promptCacheBodies(plan.body, deps.promptCache),
         model: plan.body.model,
         // Not sent upstream (reported as ignored), but they name the session: its upstream stays.
-        session: sessionHint(request.headers, [(body as Record<string, unknown>).prompt_cache_key], [(body as Record<string, unknown>).safety_identifier, body.user]),
+        session: sessionHint(
+          request.headers,
+          [(body as Record<string, unknown>).prompt_cache_key],
+          [(body as Record<string, unknown>).safety_identifier, body.user],
+        ),
         tried,
       }
       const created = Math.floor(deps.now())
@@ -94,7 +104,10 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
           })
         : answerJson({
             ...common,
-            open: openNoted(deps.upstream, args, log, headers, async (reply) => ({ reply, message: await readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds) })),
+            open: openNoted(deps.upstream, args, log, headers, async (reply) => ({
+              reply,
+              message: await readUpstreamMessage(reply, deps.stream.idleTimeoutSeconds),
+            })),
           })
     },
     { parse: ({ request }) => readJsonBody(request, deps.maxBodyBytes), body: ChatCompletionRequest },
@@ -122,8 +135,7 @@ const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerA
 }
 
 /** Why the upstream streams of an answer that failed before it left were aborted. */
-const gatewayFailed = () =>
-  new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
+const gatewayFailed = () => new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
 
 const answerStream = async (args: AnswerArgs<OpenedStream>) => {
   const opened = await forEachChoice(args.plan.n, args.signal, args.open, (stream) => {

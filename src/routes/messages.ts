@@ -4,10 +4,10 @@ import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import { sessionHint } from '../http/session-hint.ts'
-import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
-import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
+import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import { createNativeUsageTap, toNativeUsageFields } from '../stream/native-usage-tap.ts'
 import { passthroughEventStream } from '../stream/passthrough-event-stream.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
@@ -56,8 +56,15 @@ export const messagesRoute = (deps: MessagesDeps) => {
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
       Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
       const admission = deps.limiter.admit(context, plan.body as NativeMessagesRequest & { model: string }, endpoint === 'count_tokens' ? 0 : 1)
-      if (admission) await admission
-      const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+      if (admission !== undefined) await admission
+      const headers = startHeaders({
+        requestId,
+        limitHeaders: context.limitHeaders,
+        adjustments: plan.adjustments,
+        log,
+        logger: deps.log,
+        elysiaHeaders: set.headers,
+      })
       const tried: string[] = []
       log.fields.upstreams_tried = tried
       const reply = await deps.upstream.send({
@@ -106,7 +113,5 @@ export const messagesRoute = (deps: MessagesDeps) => {
       return new Response(piped, { status: reply.response.status, headers })
     }
   const options = { parse: ({ request }: { request: Request }) => readJsonBody(request, deps.maxBodyBytes), body: NativeMessagesRequest }
-  return new Elysia({ name: 'messages' })
-    .post('/v1/messages', handle('messages'), options)
-    .post('/v1/messages/count_tokens', handle('count_tokens'), options)
+  return new Elysia({ name: 'messages' }).post('/v1/messages', handle('messages'), options).post('/v1/messages/count_tokens', handle('count_tokens'), options)
 }

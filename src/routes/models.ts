@@ -32,7 +32,13 @@ export const modelsRoute = (config: Config, startedAt: number) => {
       const id = idOf(params['*'])
       const model = id === undefined ? undefined : byId.get(id)
       if (!model) {
-        throw new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', param: 'model', message: `The model '${params['*']}' is not served by this gateway` })
+        throw new OpenAIError({
+          status: 404,
+          type: 'invalid_request_error',
+          code: 'model_not_found',
+          param: 'model',
+          message: `The model '${params['*']}' is not served by this gateway`,
+        })
       }
       set.headers['content-type'] = 'application/json'
       return model

@@ -75,7 +75,13 @@ export const noteResponseUsage = (usage: ResponseUsage | null | undefined, log: 
 
 /** Opens one upstream answer (its start read before it counts), and notes it in the log line and the response headers. */
 export const openNoted =
-  <T extends { reply: UpstreamReply }>(upstream: UpstreamClient, args: Omit<UpstreamSendArgs, 'signal'>, log: RequestLog, headers: Record<string, string>, read: OpenReply<T>) =>
+  <T extends { reply: UpstreamReply }>(
+    upstream: UpstreamClient,
+    args: Omit<UpstreamSendArgs, 'signal'>,
+    log: RequestLog,
+    headers: Record<string, string>,
+    read: OpenReply<T>,
+  ) =>
   async (signal: AbortSignal) => {
     const opened = await upstream.open({ ...args, signal }, read)
     noteReply(opened.reply, log, headers)

@@ -24,8 +24,7 @@ export const fromStore = async <T>(call: Promise<T>): Promise<T> => {
   }
 }
 
-const previousNotFound = (id: string) =>
-  invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found')
+const previousNotFound = (id: string) => invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found')
 
 const isReference = (item: InputItem): item is Extract<InputItem, { id: string; type?: 'item_reference' | null }> =>
   (item.type === 'item_reference' || item.type == null) && !('role' in item)

@@ -1,4 +1,5 @@
 import { Elysia } from 'elysia'
+import type { Message } from '../anthropic/response-schema.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
 import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
@@ -8,7 +9,7 @@ import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
 import { type PromptCacheSettings, promptCacheBodies } from '../mapping/inject-cache-breakpoints.ts'
-import { responsesToAnthropic, type ResponsesRequestPlan } from '../mapping/responses-to-anthropic.ts'
+import { type ResponsesRequestPlan, responsesToAnthropic } from '../mapping/responses-to-anthropic.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toResponseSkeleton } from '../mapping/to-response-skeleton.ts'
 import { type ResponsesOutputContext, toResponseObject, toResponsesOutput } from '../mapping/to-responses-output.ts'
@@ -16,13 +17,12 @@ import { type InputItemWithId, type StoredResponseData, toStoredResponse, withIt
 import { newResponseId, type ResponseIdPrefix } from '../openai/response-ids.ts'
 import { ResponsesRequest } from '../openai/responses-request-schema.ts'
 import type { ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
-import type { Message } from '../anthropic/response-schema.ts'
 import type { ResponseStore } from '../store/response-store.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { OpenReply, UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage } from './answer-json.ts'
-import { type OpenedStream, openUpstreamStream, type StreamSettings } from './answer-stream.ts'
 import { toResponsesEventStream } from './answer-responses-stream.ts'
+import { type OpenedStream, openUpstreamStream, type StreamSettings } from './answer-stream.ts'
 import { toInputItemsPage } from './input-items-page.ts'
 import { JSON_HEADERS, noteResponseUsage, openNoted, SSE_HEADERS, startHeaders } from './note-exchange.ts'
 import { fromStore, resolveResponsesInput } from './resolve-responses-input.ts'
@@ -54,8 +54,7 @@ const ownerOf = (request: Request) => {
 const responseNotFound = (id: string) =>
   new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'not_found', param: null, message: `Response with id '${id}' not found.` })
 
-const json = (body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { headers: { ...JSON_HEADERS, ...headers } })
+const json = (body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { headers: { ...JSON_HEADERS, ...headers } })
 
 /** Everything both answer paths need about one create request. */
 type Exchange = {
@@ -75,8 +74,7 @@ type Exchange = {
 }
 
 /** Why the upstream stream of an answer that failed before it left was aborted. */
-const gatewayFailed = () =>
-  new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
+const gatewayFailed = () => new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
 
 const outputContext = ({ plan, newId }: Exchange): ResponsesOutputContext => ({
   newId,
@@ -168,8 +166,15 @@ export const responsesRoute = (deps: ResponsesDeps) => {
         const plan = responsesToAnthropic(body, resolved, deps.mapping)
         Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
         const admission = deps.limiter.admit(context, plan.body, 1)
-        if (admission) await admission
-        const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger: deps.log, elysiaHeaders: set.headers })
+        if (admission !== undefined) await admission
+        const headers = startHeaders({
+          requestId,
+          limitHeaders: context.limitHeaders,
+          adjustments: plan.adjustments,
+          log,
+          logger: deps.log,
+          elysiaHeaders: set.headers,
+        })
         const tried: string[] = []
         log.fields.upstreams_tried = tried
         const args = {

@@ -9,7 +9,13 @@ import { toUsageObject } from '../limits/to-usage-object.ts'
 const JSON_HEADERS = { 'content-type': 'application/json' } as const
 
 const notYours = () =>
-  new OpenAIError({ status: 403, type: 'invalid_request_error', code: 'usage_not_allowed', param: 'name', message: "A client key reads only its own usage; ADMIN_API_KEY reads any key's" })
+  new OpenAIError({
+    status: 403,
+    type: 'invalid_request_error',
+    code: 'usage_not_allowed',
+    param: 'name',
+    message: "A client key reads only its own usage; ADMIN_API_KEY reads any key's",
+  })
 
 const unknownName = (name: string) =>
   new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'not_found', param: 'name', message: `No client key is named ${name}` })

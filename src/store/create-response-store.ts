@@ -10,6 +10,4 @@ import { createSqliteResponseStore } from './sqlite-store.ts'
  * first use, so a Redis that is down at start-up only fails the calls made while it is down.
  */
 export const createResponseStore = (config: Pick<Config, 'redisUrl' | 'responsesDbPath'>): ResponseStore =>
-  config.redisUrl === undefined
-    ? createSqliteResponseStore(config.responsesDbPath)
-    : createRedisResponseStore(config.redisUrl)
+  config.redisUrl === undefined ? createSqliteResponseStore(config.responsesDbPath) : createRedisResponseStore(config.redisUrl)

@@ -1,6 +1,6 @@
 import { createRedisConnection, REDIS_TIMEOUT_MS } from './redis-connection.ts'
 import { DELETE_SCRIPT, FIND_ITEM_SCRIPT, GET_SCRIPT, PUT_SCRIPT } from './redis-scripts.ts'
-import { type ResponseStore, StoreUnavailableError, type StoredResponse } from './response-store.ts'
+import { type ResponseStore, type StoredResponse, StoreUnavailableError } from './response-store.ts'
 
 /** What the record hash keeps besides the items, which live in their own hashes. */
 type RecordJson = { createdAt: number; expiresAt: number; data: unknown; itemIds: string[] }

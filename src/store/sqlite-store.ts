@@ -1,7 +1,6 @@
-import { Database } from 'bun:sqlite'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { type ResponseStore, StoreUnavailableError, type StoredResponse } from './response-store.ts'
+import type { Database } from 'bun:sqlite'
+import { openSharedSqlite } from './open-shared-sqlite.ts'
+import { type ResponseStore, type StoredResponse, StoreUnavailableError } from './response-store.ts'
 
 /**
  * How long a writer waits for another worker's write to finish. bun:sqlite is synchronous, so the
@@ -28,20 +27,11 @@ CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at);
 type ResponseRow = { created_at: number; expires_at: number; data: string }
 type ItemRow = { item_id: string; item: string }
 
-const unavailable = (what: string, error: unknown) =>
-  new StoreUnavailableError(`response store: ${what}: ${(error as Error).message}`)
+const unavailable = (what: string, error: unknown) => new StoreUnavailableError(`response store: ${what}: ${(error as Error).message}`)
 
 const open = (path: string): Database => {
   try {
-    mkdirSync(dirname(path), { recursive: true })
-    const db = new Database(path, { create: true })
-    // busy_timeout first: switching to WAL itself waits for a lock when workers open the file together.
-    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
-    db.run('PRAGMA journal_mode = WAL')
-    // In WAL mode NORMAL loses no committed write when the process dies, only on power loss.
-    db.run('PRAGMA synchronous = NORMAL')
-    db.transaction(() => db.run(SCHEMA)).immediate()
-    return db
+    return openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: BUSY_TIMEOUT_MS })
   } catch (error) {
     throw unavailable(`cannot open ${path}`, error)
   }
@@ -52,29 +42,19 @@ export const createSqliteResponseStore = (path: string, { sweepEveryMs = SWEEP_E
   const db = open(path)
   const now = () => Date.now() / 1000
   const statements = {
-    insertResponse: db.prepare(
-      'INSERT OR REPLACE INTO responses (key_id, id, created_at, expires_at, data) VALUES (?, ?, ?, ?, ?)',
-    ),
-    insertItem: db.prepare(
-      'INSERT INTO items (key_id, response_id, position, item_id, item, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
+    insertResponse: db.prepare('INSERT OR REPLACE INTO responses (key_id, id, created_at, expires_at, data) VALUES (?, ?, ?, ?, ?)'),
+    insertItem: db.prepare('INSERT INTO items (key_id, response_id, position, item_id, item, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
     selectResponse: db.prepare<ResponseRow, [string, string, number]>(
       'SELECT created_at, expires_at, data FROM responses WHERE key_id = ? AND id = ? AND expires_at > ?',
     ),
-    selectItems: db.prepare<ItemRow, [string, string]>(
-      'SELECT item_id, item FROM items WHERE key_id = ? AND response_id = ? ORDER BY position',
-    ),
-    deleteResponse: db.prepare<{ expires_at: number }, [string, string]>(
-      'DELETE FROM responses WHERE key_id = ? AND id = ? RETURNING expires_at',
-    ),
+    selectItems: db.prepare<ItemRow, [string, string]>('SELECT item_id, item FROM items WHERE key_id = ? AND response_id = ? ORDER BY position'),
+    deleteResponse: db.prepare<{ expires_at: number }, [string, string]>('DELETE FROM responses WHERE key_id = ? AND id = ? RETURNING expires_at'),
     deleteItems: db.prepare('DELETE FROM items WHERE key_id = ? AND response_id = ?'),
     // The latest written copy wins when several responses of the key hold an item with this id.
     selectItem: db.prepare<{ item: string }, [string, string, number]>(
       'SELECT item FROM items WHERE key_id = ? AND item_id = ? AND expires_at > ? ORDER BY rowid DESC LIMIT 1',
     ),
-    sweepResponses: db.prepare(
-      'DELETE FROM responses WHERE rowid IN (SELECT rowid FROM responses WHERE expires_at <= ? LIMIT ?)',
-    ),
+    sweepResponses: db.prepare('DELETE FROM responses WHERE rowid IN (SELECT rowid FROM responses WHERE expires_at <= ? LIMIT ?)'),
     sweepItems: db.prepare('DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE expires_at <= ? LIMIT ?)'),
     ping: db.prepare('SELECT 1'),
   }
@@ -101,17 +81,18 @@ export const createSqliteResponseStore = (path: string, { sweepEveryMs = SWEEP_E
     return { id, keyId, createdAt: row.created_at, expiresAt: row.expires_at, data: JSON.parse(row.data), items }
   }).deferred
 
-  const guarded = <A extends unknown[], T>(what: string, work: (...args: A) => T) => async (...args: A) => {
-    try {
-      return work(...args)
-    } catch (error) {
-      throw unavailable(what, error)
+  const guarded =
+    <A extends unknown[], T>(what: string, work: (...args: A) => T) =>
+    async (...args: A) => {
+      try {
+        return work(...args)
+      } catch (error) {
+        throw unavailable(what, error)
+      }
     }
-  }
 
   const sweepBatch = db.transaction(
-    (cutoff: number) =>
-      statements.sweepResponses.run(cutoff, SWEEP_BATCH).changes + statements.sweepItems.run(cutoff, SWEEP_BATCH).changes,
+    (cutoff: number) => statements.sweepResponses.run(cutoff, SWEEP_BATCH).changes + statements.sweepItems.run(cutoff, SWEEP_BATCH).changes,
   ).immediate
   let sweepTimer: ReturnType<typeof setTimeout> | undefined
   const sweep = (): void => {

@@ -14,9 +14,9 @@ import { toResponsesStatus } from '../mapping/to-responses-status.ts'
 import { toResponsesUsage } from '../mapping/to-responses-usage.ts'
 import type { OutputItem, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { mergeUsage } from './merge-usage.ts'
-import { completeBlock, type StreamedBlock } from './streamed-block.ts'
 import { createResponseFrames } from './response-frames.ts'
 import { itemDoneFrames, refusalFrames } from './response-item-frames.ts'
+import { completeBlock, type StreamedBlock } from './streamed-block.ts'
 import { type EventMapper, type EventStageOptions, type StageOutput, UpstreamEventStage } from './upstream-event-stage.ts'
 
 export type ResponsesStreamOutcome = {

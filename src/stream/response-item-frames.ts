@@ -16,10 +16,7 @@ export const itemDoneFrames = (frames: ResponseFrames, { at, outputIndex, announ
       break
     }
     case 'function_call':
-      done += frames.frame(
-        'response.function_call_arguments.done',
-        `${at},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(item.arguments)}`,
-      )
+      done += frames.frame('response.function_call_arguments.done', `${at},"name":${JSON.stringify(item.name)},"arguments":${JSON.stringify(item.arguments)}`)
       break
     case 'custom_tool_call': {
       // Upstream its input streams as JSON around the string, so the string goes out whole here.

@@ -93,7 +93,9 @@ const fromUrlAndKeys = (config: Config): PoolMember[] => {
 export const buildPoolMembers = (config: Config): PoolMember[] => {
   if (config.upstreams.length === 0) return fromUrlAndKeys(config)
   if (config.upstreamApiUrl || config.upstreamApiKey.length > 0) {
-    throw new ConfigError(`${ENV_VARS.upstreams.name}: set together with ${ENV_VARS.upstreamApiUrl.name} or ${ENV_VARS.upstreamApiKey.name}; use one or the other`)
+    throw new ConfigError(
+      `${ENV_VARS.upstreams.name}: set together with ${ENV_VARS.upstreamApiUrl.name} or ${ENV_VARS.upstreamApiKey.name}; use one or the other`,
+    )
   }
   return fromEntries(config)
 }

@@ -130,7 +130,10 @@ export const createUpstreamPool = (
       const moved = slot.breaker?.record(BREAKER_RESULT[outcome], retryAfterMs)
       if (outcome === 'auth_error') {
         // Said every time, even in a pool of one: the key will not fix itself.
-        log.error({ msg: moved === 'open' ? 'upstream rejected the gateway key; taken out of the pool' : 'upstream rejected the gateway key', upstream: member.name })
+        log.error({
+          msg: moved === 'open' ? 'upstream rejected the gateway key; taken out of the pool' : 'upstream rejected the gateway key',
+          upstream: member.name,
+        })
       } else if (moved === 'open' && outcome !== 'cancelled') {
         log.warn({ msg: 'upstream taken out of the pool', upstream: member.name, outcome })
       } else if (moved === 'closed') {

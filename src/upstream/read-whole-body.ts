@@ -1,6 +1,6 @@
-import { watchWaits } from './wait-watch.ts'
 import type { UpstreamReply } from './upstream-client.ts'
 import { upstreamBadResponse } from './upstream-error.ts'
+import { watchWaits } from './wait-watch.ts'
 
 /**
  * One whole upstream body as text, in one read, so UPSTREAM_TIMEOUT runs from its headers to its

@@ -115,7 +115,12 @@ export const upstreamUnreachable = (detail: string) =>
   new OpenAIError({ status: 502, type: 'upstream_error', code: 'upstream_unreachable', message: `The upstream could not be reached: ${detail}` })
 
 export const upstreamBadResponse = (detail: string) =>
-  new OpenAIError({ status: 502, type: 'upstream_error', code: 'upstream_bad_response', message: `The upstream sent a response the gateway cannot read: ${detail}` })
+  new OpenAIError({
+    status: 502,
+    type: 'upstream_error',
+    code: 'upstream_bad_response',
+    message: `The upstream sent a response the gateway cannot read: ${detail}`,
+  })
 
 /** A redirect target fit for the log: no userinfo, query or fragment (they may carry credentials). */
 const redactedLocation = (location: string | null, base: string) => {

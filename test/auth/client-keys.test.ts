@@ -25,7 +25,10 @@ describe('client keys from ALLOWED_API_KEYS, CLIENT_KEYS_JSON and CLIENT_KEYS_FI
     writeFileSync(file, JSON.stringify([{ name: 'from-file', key: 'sk-file', daily_token_budget: 1000 }]))
     const keys = keysOf({
       ALLOWED_API_KEYS: 'sk-plain',
-      CLIENT_KEYS_JSON: JSON.stringify([{ name: 'team-a', key: 'sk-a', rpm: 10, tpm: 5000, models: ['claude-sonnet-4-5', 'claude-haiku-*'] }, { name: 'only-models', key: 'sk-m', models: ['x'] }]),
+      CLIENT_KEYS_JSON: JSON.stringify([
+        { name: 'team-a', key: 'sk-a', rpm: 10, tpm: 5000, models: ['claude-sonnet-4-5', 'claude-haiku-*'] },
+        { name: 'only-models', key: 'sk-m', models: ['x'] },
+      ]),
       CLIENT_KEYS_FILE: file,
     })
     expect(keys.map((key) => [key.label, key.limits])).toEqual([
@@ -46,13 +49,22 @@ describe('client keys from ALLOWED_API_KEYS, CLIENT_KEYS_JSON and CLIENT_KEYS_FI
 
   test.each([
     [{ ALLOWED_API_KEYS: ' , ' }, 'ALLOWED_API_KEYS: required, but neither it nor CLIENT_KEYS_JSON / CLIENT_KEYS_FILE sets a key'],
-    [{ ALLOWED_API_KEYS: 'sk-a', CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-a"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), key: the same key is also in ALLOWED_API_KEYS'],
+    [
+      { ALLOWED_API_KEYS: 'sk-a', CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-a"}]' },
+      'CLIENT_KEYS_JSON: entry 0 ("a"), key: the same key is also in ALLOWED_API_KEYS',
+    ],
     [
       { ALLOWED_API_KEYS: 'sk-a', CLIENT_KEYS_JSON: `[{"name":"a","key_sha256":"${createHash('sha256').update('sk-a').digest('hex')}"}]` },
       'CLIENT_KEYS_JSON: entry 0 ("a"), key_sha256: the same key is also in ALLOWED_API_KEYS',
     ],
-    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-1"},{"name":"b","key":"sk-1"}]' }, 'CLIENT_KEYS_JSON: entry 1 ("b"), key: the same key is also in CLIENT_KEYS_JSON entry 0'],
-    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-1"},{"name":"a","key":"sk-2"}]' }, 'CLIENT_KEYS_JSON: entry 1 ("a"), name: also used by CLIENT_KEYS_JSON entry 0'],
+    [
+      { CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-1"},{"name":"b","key":"sk-1"}]' },
+      'CLIENT_KEYS_JSON: entry 1 ("b"), key: the same key is also in CLIENT_KEYS_JSON entry 0',
+    ],
+    [
+      { CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-1"},{"name":"a","key":"sk-2"}]' },
+      'CLIENT_KEYS_JSON: entry 1 ("a"), name: also used by CLIENT_KEYS_JSON entry 0',
+    ],
     [{ ALLOWED_API_KEYS: 'sk-a', ADMIN_API_KEY: 'sk-a' }, 'ADMIN_API_KEY: must differ from every client key'],
     [
       { ALLOWED_API_KEYS: 'sk-a', CLIENT_KEYS_JSON: `[{"name":"${createHash('sha256').update('sk-a').digest('hex').slice(0, 8)}","key":"sk-b"}]` },

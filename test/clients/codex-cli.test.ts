@@ -62,7 +62,10 @@ describe('codex exec through the gateway', () => {
   test(
     'answers directly',
     async () => {
-      gw.mock.reply({ kind: 'message', message: anthropicMessage({ id: 'msg_codex_hi', content: [{ type: 'text', text: 'Hi from Claude via the gateway.' }], stop_reason: 'end_turn' }) })
+      gw.mock.reply({
+        kind: 'message',
+        message: anthropicMessage({ id: 'msg_codex_hi', content: [{ type: 'text', text: 'Hi from Claude via the gateway.' }], stop_reason: 'end_turn' }),
+      })
       const run = await codexExec('say hi')
       expect(run.code, run.stderr).toBe(0)
       expect(run.stdout.trim()).toBe('Hi from Claude via the gateway.')

@@ -39,9 +39,16 @@ describe('@openai/agents', () => {
     gw.mock.reply(
       {
         kind: 'message',
-        message: anthropicMessage({ id: 'msg_agent_call', content: [{ type: 'tool_use', id: 'toolu_agent', name: 'get_weather', input: { city: 'Oslo' } }], stop_reason: 'tool_use' }),
+        message: anthropicMessage({
+          id: 'msg_agent_call',
+          content: [{ type: 'tool_use', id: 'toolu_agent', name: 'get_weather', input: { city: 'Oslo' } }],
+          stop_reason: 'tool_use',
+        }),
       },
-      { kind: 'message', message: anthropicMessage({ id: 'msg_agent_final', content: [{ type: 'text', text: 'It is 4°C with snow in Oslo.' }], stop_reason: 'end_turn' }) },
+      {
+        kind: 'message',
+        message: anthropicMessage({ id: 'msg_agent_final', content: [{ type: 'text', text: 'It is 4°C with snow in Oslo.' }], stop_reason: 'end_turn' }),
+      },
     )
     const calls: unknown[] = []
     const agent = new Agent({ name: 'Weather agent', instructions: 'Answer with the weather tool.', model: 'claude-sonnet-4-5', tools: [getWeather(calls)] })

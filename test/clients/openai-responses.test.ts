@@ -54,7 +54,12 @@ describe('the openai SDK client.responses', () => {
           type: 'json_schema',
           name: 'weather',
           strict: true,
-          schema: { type: 'object', properties: { city: { type: 'string' }, celsius: { type: 'number' } }, required: ['city', 'celsius'], additionalProperties: false },
+          schema: {
+            type: 'object',
+            properties: { city: { type: 'string' }, celsius: { type: 'number' } },
+            required: ['city', 'celsius'],
+            additionalProperties: false,
+          },
         },
       },
     })
@@ -103,7 +108,11 @@ describe('the openai SDK client.responses', () => {
       store: false,
       reasoning: { effort: 'low' },
       tools: [weather],
-      input: [{ role: 'user', content: 'Weather in Paris?' }, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: '18' }] as OpenAI.Responses.ResponseInput,
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        ...first.output,
+        { type: 'function_call_output', call_id: call.call_id, output: '18' },
+      ] as OpenAI.Responses.ResponseInput,
     })
     expect(suite.gw.mock.requests[1]?.body.messages[1]?.content[0]).toEqual(thinking)
     expect(suite.gw.mock.requests[1]?.body.thinking).toBeDefined()
@@ -143,7 +152,12 @@ describe('the openai SDK client.responses', () => {
 
   test('namespace and custom tools (as Codex declares them): calls come back under the client names and round-trip', async () => {
     const tools = [
-      { type: 'namespace', name: 'files', description: 'File tools', tools: [{ type: 'function', name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } } } }] },
+      {
+        type: 'namespace',
+        name: 'files',
+        description: 'File tools',
+        tools: [{ type: 'function', name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } } } }],
+      },
       { type: 'custom', name: 'apply_patch', description: 'Edit files', format: { type: 'grammar', syntax: 'lark', definition: 'start: /.+/' } },
     ] as unknown as OpenAI.Responses.Tool[]
     suite.gw.mock.reply(
@@ -184,7 +198,13 @@ describe('the openai SDK client.responses', () => {
   })
 
   test('retrieve, inputItems.list and delete', async () => {
-    const created = await suite.client.responses.create({ model, input: [{ role: 'user', content: 'first' }, { role: 'user', content: 'second' }] })
+    const created = await suite.client.responses.create({
+      model,
+      input: [
+        { role: 'user', content: 'first' },
+        { role: 'user', content: 'second' },
+      ],
+    })
     const retrieved = await suite.client.responses.retrieve(created.id)
     expect(retrieved.id).toBe(created.id)
     expect(retrieved.output_text).toBe(created.output_text)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import OpenAI from 'openai'
+import type OpenAI from 'openai'
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction'
 import { anthropicMessage } from '../support/anthropic-message.ts'
 import { openAISuite } from '../support/openai-suite.ts'
@@ -21,16 +21,17 @@ const LEAD = 'Let me look up the weather and the time.'
 
 const usage = { input_tokens: 412, output_tokens: 96 }
 
-const toolUseMessage = (lead?: string) => anthropicMessage({
-  id: 'msg_01RunToolsCalls',
-  content: [
-    ...(lead ? [{ type: 'text' as const, text: lead }] : []),
-    { type: 'tool_use', id: WEATHER_ID, name: 'get_weather', input: { city: 'Paris', unit: 'celsius' } },
-    { type: 'tool_use', id: TIME_ID, name: 'get_time', input: { timezone: 'Europe/Paris' } },
-  ],
-  stop_reason: 'tool_use',
-  usage,
-})
+const toolUseMessage = (lead?: string) =>
+  anthropicMessage({
+    id: 'msg_01RunToolsCalls',
+    content: [
+      ...(lead ? [{ type: 'text' as const, text: lead }] : []),
+      { type: 'tool_use', id: WEATHER_ID, name: 'get_weather', input: { city: 'Paris', unit: 'celsius' } },
+      { type: 'tool_use', id: TIME_ID, name: 'get_time', input: { timezone: 'Europe/Paris' } },
+    ],
+    stop_reason: 'tool_use',
+    usage,
+  })
 
 const finalMessage = anthropicMessage({
   id: 'msg_01RunToolsFinal',

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import OpenAI from 'openai'
+import type OpenAI from 'openai'
 import type { RunnableToolFunctionWithParse } from 'openai/lib/RunnableFunction'
 import { anthropicMessage } from '../support/anthropic-message.ts'
 import { openAISuite } from '../support/openai-suite.ts'
@@ -163,13 +163,13 @@ describe('thinking + tools round trip through the openai SDK', () => {
     const runner = suite.client.chat.completions.runTools({ model: MODEL, messages: [question], tools: [weather], reasoning_effort: 'low' })
     expect(await runner.finalContent()).toBe(FINAL)
     expect(seen).toEqual([{ city: 'Oslo' }])
-    expect((runner.allChatCompletions()[0]?.choices[0]?.message as any).reasoning_content).toBe(THINKING)
+    expect((runner.allChatCompletions()[0]!.choices[0]!.message as any).reasoning_content).toBe(THINKING)
 
     expect(suite.gw.mock.requests).toHaveLength(2)
     expect(suite.gw.mock.requests[0]?.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 })
     const second = suite.gw.mock.requests[1]?.body
     expect(second?.thinking).toBeUndefined()
     expect(second?.messages[1]?.content).toEqual([{ type: 'tool_use', id: TOOL_ID, name: 'get_weather', input: { city: 'Oslo' } }])
-    expect((second?.messages[2]?.content as unknown[])[0]).toEqual({ type: 'tool_result', tool_use_id: TOOL_ID, content: JSON.stringify(WEATHER) })
+    expect((second!.messages[2]!.content as unknown[])[0]).toEqual({ type: 'tool_result', tool_use_id: TOOL_ID, content: JSON.stringify(WEATHER) })
   })
 })

@@ -149,12 +149,18 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     [{ CLIENT_KEYS_JSON: '{}' }, 'CLIENT_KEYS_JSON: expected a JSON array of keys'],
     [{ CLIENT_KEYS_JSON: '[{"key":"k"}]' }, 'CLIENT_KEYS_JSON: entry 0, name: expected required property'],
     [{ CLIENT_KEYS_JSON: '[{"name":"a b","key":"k"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a b"), name: expected string to match'],
-    [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k"},{"name":"b","key":"j","rpm":0}]' }, 'CLIENT_KEYS_JSON: entry 1 ("b"), rpm: expected integer to be greater or equal to 1'],
+    [
+      { CLIENT_KEYS_JSON: '[{"name":"a","key":"k"},{"name":"b","key":"j","rpm":0}]' },
+      'CLIENT_KEYS_JSON: entry 1 ("b"), rpm: expected integer to be greater or equal to 1',
+    ],
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k","tpm":1.5}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), tpm: expected integer'],
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k","models":[]}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), models: expected array length'],
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"k","rmp":5}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), rmp: unexpected property'],
     [{ CLIENT_KEYS_JSON: '[{"name":"a"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), needs exactly one of key and key_sha256'],
-    [{ CLIENT_KEYS_JSON: `[{"name":"a","key":"k","key_sha256":"${'0'.repeat(64)}"}]` }, 'CLIENT_KEYS_JSON: entry 0 ("a"), needs exactly one of key and key_sha256'],
+    [
+      { CLIENT_KEYS_JSON: `[{"name":"a","key":"k","key_sha256":"${'0'.repeat(64)}"}]` },
+      'CLIENT_KEYS_JSON: entry 0 ("a"), needs exactly one of key and key_sha256',
+    ],
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key_sha256":"abc"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), key_sha256: expected string to match'],
     [{ CLIENT_KEYS_FILE: '/nonexistent/keys.json' }, 'CLIENT_KEYS_FILE: cannot read /nonexistent/keys.json (ENOENT)'],
     [{ LIMITS_FAIL_MODE: 'maybe' }, 'LIMITS_FAIL_MODE: expected open or closed, got "maybe"'],
@@ -267,7 +273,11 @@ describe('every value sent as an upstream header is checked at start-up', () => 
     ['UPSTREAM_ANTHROPIC_BETA', 'a,b\u00e9', 'UPSTREAM_ANTHROPIC_BETA: character 4 (U+00E9)'],
     ['UPSTREAM_USER_AGENT', 'ua\u0001', 'UPSTREAM_USER_AGENT: character 3 (U+0001)'],
     ['UPSTREAM_X_APP', '\u{1F600}x\nsecret', 'UPSTREAM_X_APP: character 1 (U+1F600)'],
-    ['UPSTREAM_EXTRA_HEADERS_JSON', JSON.stringify({ 'x-a': 'ok', 'X-Team': 'r\u00e9d-secret' }), 'UPSTREAM_EXTRA_HEADERS_JSON: header X-Team: character 2 (U+00E9)'],
+    [
+      'UPSTREAM_EXTRA_HEADERS_JSON',
+      JSON.stringify({ 'x-a': 'ok', 'X-Team': 'r\u00e9d-secret' }),
+      'UPSTREAM_EXTRA_HEADERS_JSON: header X-Team: character 2 (U+00E9)',
+    ],
   ])('%s=%j → %s…, without the value', (name, value, message) => {
     try {
       buildUpstreamHeaders(load({ [name]: value }))

@@ -47,7 +47,14 @@ describe('the upstream pool configuration', () => {
         UPSTREAM_EXTRA_HEADERS_JSON: JSON.stringify({ 'x-team': 'red', 'x-app': 'cli' }),
         UPSTREAMS_JSON: JSON.stringify([
           entry({ weight: 3 }),
-          entry({ name: 'vertex', url: 'https://proxy.example/v1/messages', models: ['claude-sonnet-4-5'], headers: { 'x-team': 'blue', 'x-app': '' }, cache: 'off', betas: ['context-1m'] }),
+          entry({
+            name: 'vertex',
+            url: 'https://proxy.example/v1/messages',
+            models: ['claude-sonnet-4-5'],
+            headers: { 'x-team': 'blue', 'x-app': '' },
+            cache: 'off',
+            betas: ['context-1m'],
+          }),
         ]),
       }),
     )

@@ -119,7 +119,14 @@ describe('the round-robin proxy of the replicas profile', () => {
         const answer = await fetch(`http://127.0.0.1:${port}/v1/x?q=${i}`, { method: 'POST', body: `b${i}` })
         answers.push(`${answer.status} ${await answer.text()}`)
       }
-      expect(answers.map((a) => a.slice(0, 14))).toEqual(['200 one:/v1/x:', '200 two:/v1/x:', '502 {"error":{', '200 one:/v1/x:', '200 two:/v1/x:', '502 {"error":{'])
+      expect(answers.map((a) => a.slice(0, 14))).toEqual([
+        '200 one:/v1/x:',
+        '200 two:/v1/x:',
+        '502 {"error":{',
+        '200 one:/v1/x:',
+        '200 two:/v1/x:',
+        '502 {"error":{',
+      ])
       expect(answers[0]).toBe('200 one:/v1/x:b0')
     } finally {
       for (const backend of backends) backend.stop(true)

@@ -33,14 +33,26 @@ describe('JSON nesting limit', () => {
     try {
       const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`
       const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: deep } }
-      const response = await gw.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', tool_calls: [call] }] })
+      const response = await gw.chat({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: [call] },
+        ],
+      })
       expect(response.status).toBe(400)
       const { error } = await json(response)
       expect(error).toMatchObject({ type: 'invalid_request_error', param: 'messages[1].tool_calls[0].function.arguments' })
       expect(error.message).toContain(String(MAX_JSON_DEPTH))
       const atLimit = `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`
       call.function.arguments = `{"a":${atLimit}}`
-      const ok = await gw.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', tool_calls: [call] }] })
+      const ok = await gw.chat({
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: [call] },
+        ],
+      })
       expect(ok.status).toBe(200)
       expect(gw.mock.requests).toHaveLength(1)
     } finally {

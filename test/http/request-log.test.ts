@@ -18,7 +18,12 @@ test('every request gets exactly one log line with its status, however it ends',
     ['stream', 200, (id) => gw.chat({ ...HELLO, stream: true }, { 'x-request-id': id })],
     ['n2-json', 200, (id) => gw.chat({ ...HELLO, n: 2 }, { 'x-request-id': id })],
     ['n2-stream', 200, (id) => gw.chat({ ...HELLO, n: 2, stream: true }, { 'x-request-id': id })],
-    ['native', 200, (id) => gw.post('/v1/messages', { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-request-id': id, 'x-api-key': CLIENT_KEY })],
+    [
+      'native',
+      200,
+      (id) =>
+        gw.post('/v1/messages', { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }, { 'x-request-id': id, 'x-api-key': CLIENT_KEY }),
+    ],
     ['schema', 400, (id) => gw.chat({ model: 'm' }, { 'x-request-id': id })],
     ['not-json', 400, (id) => gw.post('/v1/chat/completions', '{nope', { 'x-request-id': id })],
     ['bad-key', 401, (id) => gw.chat(HELLO, { 'x-request-id': id, authorization: 'Bearer wrong' })],

@@ -15,7 +15,13 @@ describe('decide: budgets, then concurrency, then the minute buckets', () => {
     ['full concurrency refuses', { ...fresh, active: 2 }, { max_concurrent: 2 }, 1, 'max_concurrent'],
     ['a daily budget the estimate would pass refuses', { ...fresh, dayTokens: 950 }, { daily_token_budget: 1000 }, 51, 'daily_token_budget'],
     ['a daily budget met exactly admits', { ...fresh, dayTokens: 950 }, { daily_token_budget: 1000 }, 50, undefined],
-    ['the monthly budget is checked before the rest', { ...fresh, monthTokens: 10, active: 9 }, { monthly_token_budget: 10, max_concurrent: 1 }, 1, 'monthly_token_budget'],
+    [
+      'the monthly budget is checked before the rest',
+      { ...fresh, monthTokens: 10, active: 9 },
+      { monthly_token_budget: 10, max_concurrent: 1 },
+      1,
+      'monthly_token_budget',
+    ],
   ] as const)('%s', (_, counters, limits, tokens, refusal) => {
     const decision = decide(counters, limits, tokens, NOW)
     expect(decision.refusal).toBe(refusal)

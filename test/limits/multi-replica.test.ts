@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { createMockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
+import { type RedisServer, startRedisServer, stopRedisServers } from '../support/redis-server.ts'
 import { type ChildGateway, startChildGateway } from '../support/reliability-gateway.ts'
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redis-server.ts'
 import { UPSTREAM_KEY } from '../support/test-gateway.ts'
 
 /**
@@ -29,7 +29,10 @@ beforeAll(async () => {
       { name: 'budget-team', key: BUDGET_KEY, daily_token_budget: 5 * ESTIMATE + ESTIMATE / 2 },
     ]),
   }
-  ;[a, b] = await Promise.all([startChildGateway(mock.url, { ...env, LIMITS_FAIL_MODE: 'open' }), startChildGateway(mock.url, { ...env, LIMITS_FAIL_MODE: 'closed' })])
+  ;[a, b] = await Promise.all([
+    startChildGateway(mock.url, { ...env, LIMITS_FAIL_MODE: 'open' }),
+    startChildGateway(mock.url, { ...env, LIMITS_FAIL_MODE: 'closed' }),
+  ])
 }, 20_000)
 
 afterAll(async () => {

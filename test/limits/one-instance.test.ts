@@ -9,7 +9,11 @@ const mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
 afterAll(() => mock.stop())
 
 test('one instance with WORKERS=2: a 10 rpm key gets exactly 10 answers out of 30 concurrent requests', async () => {
-  const gateway = await startChildGateway(mock.url, { WORKERS: '2', LOG_LEVEL: 'info', CLIENT_KEYS_JSON: JSON.stringify([{ name: 'shared', key: KEY, rpm: 10 }]) })
+  const gateway = await startChildGateway(mock.url, {
+    WORKERS: '2',
+    LOG_LEVEL: 'info',
+    CLIENT_KEYS_JSON: JSON.stringify([{ name: 'shared', key: KEY, rpm: 10 }]),
+  })
   try {
     await gateway.launcher.waitFor(/"listening"[\s\S]*"listening"/)
     // A fresh connection per request, so the kernel spreads them over both workers' sockets.
@@ -32,10 +36,13 @@ test('one instance with WORKERS=2: a 10 rpm key gets exactly 10 answers out of 3
 }, 20_000)
 
 test.each([
-  [{ CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-secret-value","rpm":0}]' }, 'configuration error: CLIENT_KEYS_JSON: entry 0 ("a"), rpm: expected integer to be greater or equal to 1'],
   [
-    { CLIENT_KEYS_JSON: JSON.stringify([{ name: 'a', key: 'sk-secret-value', rpm: 1 }]), LIMITS_DB_PATH: '/nonexistent-dir/limits.sqlite' },
-    'configuration error: LIMITS_DB_PATH: cannot open /nonexistent-dir/limits.sqlite',
+    { CLIENT_KEYS_JSON: '[{"name":"a","key":"sk-secret-value","rpm":0}]' },
+    'configuration error: CLIENT_KEYS_JSON: entry 0 ("a"), rpm: expected integer to be greater or equal to 1',
+  ],
+  [
+    { CLIENT_KEYS_JSON: JSON.stringify([{ name: 'a', key: 'sk-secret-value', rpm: 1 }]), LIMITS_DB_PATH: '/dev/null/limits.sqlite' },
+    'configuration error: LIMITS_DB_PATH: cannot open /dev/null/limits.sqlite',
   ],
 ])('the launcher stops on %o with one line and exit code 2', async (env, line) => {
   const launcher = spawnBun('src/main.ts', { UPSTREAM_API_URL: mock.url, UPSTREAM_API_KEY: UPSTREAM_KEY, HOST: '127.0.0.1', PORT: '0', WORKERS: '1', ...env })

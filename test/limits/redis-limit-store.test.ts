@@ -1,7 +1,7 @@
-import { RedisClient } from 'bun'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { RedisClient } from 'bun'
 import { createRedisLimitStore } from '../../src/limits/redis-limit-store.ts'
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redis-server.ts'
+import { type RedisServer, startRedisServer, stopRedisServers } from '../support/redis-server.ts'
 import { describeLimitStoreContract } from './limit-store-contract.ts'
 
 let server: RedisServer
@@ -24,7 +24,12 @@ describe('redis: the layout and failures', () => {
     const store = createRedisLimitStore(server.url, 250)
     await store.reserve({ name: 'tenant-7', limits, id: 'r1', tokens: 10, now: Date.now() })
     const keys = (await raw.send('KEYS', ['{gw:lim:tenant-7}*'])) as string[]
-    expect(keys.sort().map((key) => key.replace(/\d{4}-\d{2}(-\d{2})?$/, 'P'))).toEqual(['{gw:lim:tenant-7}:a', '{gw:lim:tenant-7}:b', '{gw:lim:tenant-7}:d:P', '{gw:lim:tenant-7}:m:P'])
+    expect(keys.sort().map((key) => key.replace(/\d{4}-\d{2}(-\d{2})?$/, 'P'))).toEqual([
+      '{gw:lim:tenant-7}:a',
+      '{gw:lim:tenant-7}:b',
+      '{gw:lim:tenant-7}:d:P',
+      '{gw:lim:tenant-7}:m:P',
+    ])
     for (const key of keys) expect(await raw.send('PTTL', [key])).toBeGreaterThan(0)
     store.close()
   })

@@ -50,7 +50,13 @@ describe('GET /v1/usage', () => {
     const before = (await json(await usage(ADMIN, '?name=team-a'))).today
     const message = await json(await gw.post('/v1/messages', ASK, { 'x-api-key': KEY, authorization: '' }))
     const streamed = await (await gw.post('/v1/messages', { ...ASK, stream: true }, { 'x-api-key': KEY, authorization: '' })).text()
-    const delta = JSON.parse(streamed.split('\n').filter((line) => line.includes('"message_delta"')).at(-1)?.slice(6) ?? '{}')
+    const delta = JSON.parse(
+      streamed
+        .split('\n')
+        .filter((line) => line.includes('"message_delta"'))
+        .at(-1)
+        ?.slice(6) ?? '{}',
+    )
     const after = (await json(await usage(ADMIN, '?name=team-a'))).today
     const { input_tokens, output_tokens } = message.usage
     expect(after.prompt_tokens - before.prompt_tokens).toBe(2 * input_tokens)

@@ -10,11 +10,20 @@ const base = (extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
   model: 'claude-sonnet-4-5',
   max_tokens: 100,
   tools: [tool('a'), tool('b')],
-  system: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }],
+  system: [
+    { type: 'text', text: 'one' },
+    { type: 'text', text: 'two' },
+  ],
   messages: [
     { role: 'user', content: 'first' },
     { role: 'assistant', content: [{ type: 'text', text: 'reply' }] },
-    { role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'text', text: 'last' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'x' },
+        { type: 'text', text: 'last' },
+      ],
+    },
   ],
   ...extra,
 })
@@ -22,17 +31,27 @@ const base = (extra: Partial<MessagesRequest> = {}): MessagesRequest => ({
 /** Where cache_control sits in a body: [place, ttl or 5m]. */
 const marks = (body: MessagesRequest) => {
   const found: string[] = []
-  const note = (where: string, block: { cache_control?: { ttl?: string } }) => block.cache_control && found.push(`${where}:${block.cache_control.ttl ?? '5m'}`)
+  const note = (where: string, block: { cache_control?: { ttl?: string } }) => {
+    if (block.cache_control) found.push(`${where}:${block.cache_control.ttl ?? '5m'}`)
+  }
   if (body.cache_control) found.push(`top:${body.cache_control.ttl ?? '5m'}`)
-  body.tools?.forEach((t, i) => note(`tools.${i}`, t))
-  if (Array.isArray(body.system)) body.system.forEach((b, i) => note(`system.${i}`, b))
-  body.messages.forEach((m, i) => typeof m.content !== 'string' && m.content.forEach((b, j) => note(`messages.${i}.${j}`, b as { cache_control?: { ttl?: string } })))
+  for (const [i, t] of (body.tools ?? []).entries()) note(`tools.${i}`, t)
+  if (Array.isArray(body.system)) for (const [i, b] of body.system.entries()) note(`system.${i}`, b)
+  for (const [i, m] of body.messages.entries()) {
+    if (typeof m.content === 'string') continue
+    for (const [j, b] of m.content.entries()) note(`messages.${i}.${j}`, b as { cache_control?: { ttl?: string } })
+  }
   return found
 }
 
 describe('automatic prompt caching (pure)', () => {
   test.each<[string, MessagesRequest, string[], string[]]>([
-    ['last tool, last system block, last block of the last user turn', base(), ['tools.1:5m', 'system.1:5m', 'messages.2.1:5m'], ['tools.cache_control:added', 'system.cache_control:added', 'messages.cache_control:added']],
+    [
+      'last tool, last system block, last block of the last user turn',
+      base(),
+      ['tools.1:5m', 'system.1:5m', 'messages.2.1:5m'],
+      ['tools.cache_control:added', 'system.cache_control:added', 'messages.cache_control:added'],
+    ],
     [
       "a string user turn becomes a block; a client's breakpoint is kept and counted",
       base({ tools: [tool('a', { cache_control: EPHEMERAL })], messages: [{ role: 'user', content: 'only' }] }),
@@ -41,7 +60,13 @@ describe('automatic prompt caching (pure)', () => {
     ],
     [
       'never more than 4: three client breakpoints leave room for one',
-      base({ system: [{ type: 'text', text: 'a', cache_control: EPHEMERAL }, { type: 'text', text: 'b', cache_control: EPHEMERAL }, { type: 'text', text: 'c', cache_control: EPHEMERAL }] }),
+      base({
+        system: [
+          { type: 'text', text: 'a', cache_control: EPHEMERAL },
+          { type: 'text', text: 'b', cache_control: EPHEMERAL },
+          { type: 'text', text: 'c', cache_control: EPHEMERAL },
+        ],
+      }),
       ['tools.1:5m', 'system.0:5m', 'system.1:5m', 'system.2:5m'],
       ['tools.cache_control:added'],
     ],
@@ -51,12 +76,7 @@ describe('automatic prompt caching (pure)', () => {
       ['messages.0.0:5m', 'messages.0.1:5m', 'messages.0.2:5m', 'messages.0.3:5m'],
       [],
     ],
-    [
-      'no tools, no system: only the user turn',
-      base({ tools: undefined, system: undefined }),
-      ['messages.2.1:5m'],
-      ['messages.cache_control:added'],
-    ],
+    ['no tools, no system: only the user turn', base({ tools: undefined, system: undefined }), ['messages.2.1:5m'], ['messages.cache_control:added']],
     [
       'a tool_result last gets it',
       base({
@@ -79,9 +99,24 @@ describe('automatic prompt caching (pure)', () => {
 
   test('1h: added ones are 1h, except after a client 5m entry (a longer TTL may not follow a shorter one)', () => {
     expect(marks(withPromptCache(base(), 'breakpoints', '1h').body)).toEqual(['tools.1:1h', 'system.1:1h', 'messages.2.1:1h'])
-    const mixed = base({ system: [{ type: 'text', text: 'a', cache_control: EPHEMERAL }, { type: 'text', text: 'b' }] })
+    const mixed = base({
+      system: [
+        { type: 'text', text: 'a', cache_control: EPHEMERAL },
+        { type: 'text', text: 'b' },
+      ],
+    })
     expect(marks(withPromptCache(mixed, 'breakpoints', '1h').body)).toEqual(['tools.1:1h', 'system.0:5m', 'system.1:5m', 'messages.2.1:5m'])
-    const hourLater = base({ messages: [{ role: 'user', content: [{ type: 'text', text: 'a', cache_control: HOUR }, { type: 'text', text: 'b' }] }] })
+    const hourLater = base({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a', cache_control: HOUR },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ],
+    })
     expect(marks(withPromptCache(hourLater, 'breakpoints', '5m').body)).toEqual(['tools.1:1h', 'system.1:1h', 'messages.0.0:1h', 'messages.0.1:5m'])
   })
 

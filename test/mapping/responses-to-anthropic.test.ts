@@ -106,8 +106,18 @@ describe('input → system and turns', () => {
 
   const image = (image_url: string, detail = 'auto') => ({ role: 'user', content: [{ type: 'input_image', image_url, detail }] })
   test.each([
-    ['data: URL', image('data:image/png;base64,iVBORw0KGgo='), { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }, []],
-    ['https URL, detail reported', image('https://example.com/cat.jpg', 'high'), { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }, ['input_image.detail:ignored']],
+    [
+      'data: URL',
+      image('data:image/png;base64,iVBORw0KGgo='),
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      [],
+    ],
+    [
+      'https URL, detail reported',
+      image('https://example.com/cat.jpg', 'high'),
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      ['input_image.detail:ignored'],
+    ],
     [
       'PDF as base64 file_data (AI SDK shape)',
       { role: 'user', content: [{ type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' }] },
@@ -142,13 +152,27 @@ describe('input → system and turns', () => {
 })
 
 describe('tool calls and results', () => {
-  const call = (call_id: string, args = '{"city":"Paris"}') => ({ type: 'function_call', call_id, name: 'get_weather', arguments: args, id: `fc_${call_id}`, status: 'completed' })
+  const call = (call_id: string, args = '{"city":"Paris"}') => ({
+    type: 'function_call',
+    call_id,
+    name: 'get_weather',
+    arguments: args,
+    id: `fc_${call_id}`,
+    status: 'completed',
+  })
   const output = (call_id: string, out: unknown = '18°C') => ({ type: 'function_call_output', call_id, output: out })
 
   test('consecutive calls join one assistant turn; their outputs lead the next user turn (openai SDK round trip)', () => {
     const { body } = map({
       tools: [weather],
-      input: [{ role: 'user', content: 'Weather in Paris and Rome?' }, call('call_1'), call('call_2', '{"city":"Rome"}'), output('call_1'), output('call_2', [{ type: 'input_text', text: '21°C' }]), { role: 'user', content: 'Thanks' }],
+      input: [
+        { role: 'user', content: 'Weather in Paris and Rome?' },
+        call('call_1'),
+        call('call_2', '{"city":"Rome"}'),
+        output('call_1'),
+        output('call_2', [{ type: 'input_text', text: '21°C' }]),
+        { role: 'user', content: 'Thanks' },
+      ],
     })
     expect(body.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Weather in Paris and Rome?' }] },
@@ -186,14 +210,20 @@ describe('tool calls and results', () => {
   })
 
   test('instructions are not carried over from the stored history', () => {
-    const history: ConversationHistory = { system: [], messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }, { role: 'assistant', content: [{ type: 'text', text: 'hello' }] }] }
+    const history: ConversationHistory = {
+      system: [],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'hello' }] },
+      ],
+    }
     expect(map({ instructions: 'new', input: 'again' }, { history }).body.system).toEqual([{ type: 'text', text: 'new' }])
   })
 
   test.each([
     ['invalid JSON', 'not json', 'input[1].arguments'],
     ['not an object', '[1]', 'input[1].arguments'],
-    ['deeper than the body limit', '{"a":'.repeat(70) + '1' + '}'.repeat(70), 'input[1].arguments'],
+    ['deeper than the body limit', `${'{"a":'.repeat(70)}1${'}'.repeat(70)}`, 'input[1].arguments'],
   ])('function_call arguments %s → 400 naming the item', (_name, args, param) => {
     expect(rejected({ tools: [weather], input: [{ role: 'user', content: 'x' }, call('c1', args), output('c1')] }).param).toBe(param)
   })
@@ -221,7 +251,12 @@ describe('reasoning items', () => {
   ]
 
   test('encrypted_content carries the thinking block verbatim, first in its turn (store:false, Codex)', () => {
-    const plan = map({ tools: [weather], reasoning: { effort: 'medium' }, store: false, input: toolTurn({ encrypted_content: toEncryptedReasoning(thinking) }) })
+    const plan = map({
+      tools: [weather],
+      reasoning: { effort: 'medium' },
+      store: false,
+      input: toolTurn({ encrypted_content: toEncryptedReasoning(thinking) }),
+    })
     expect(plan.body.messages[1]?.content).toEqual([thinking, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }])
     expect(plan.body.thinking).toBeDefined()
     expect(plan.adjustments.toArray()).toEqual([])
@@ -273,7 +308,12 @@ describe('tools', () => {
   })
 
   test('a custom tool (Codex apply_patch) is one string property; its call and output round-trip', () => {
-    const applyPatch = { type: 'custom', name: 'apply_patch', description: 'Edit files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: "*** Begin Patch"' } }
+    const applyPatch = {
+      type: 'custom',
+      name: 'apply_patch',
+      description: 'Edit files.',
+      format: { type: 'grammar', syntax: 'lark', definition: 'start: "*** Begin Patch"' },
+    }
     const plan = map({
       tools: [applyPatch],
       input: [
@@ -292,7 +332,9 @@ describe('tools', () => {
       additionalProperties: false,
     })
     expect(plan.toolNames.get('apply_patch')).toEqual({ type: 'custom', name: 'apply_patch' })
-    expect(plan.body.messages[1]?.content).toEqual([{ type: 'tool_use', id: 'ctc_call', name: 'apply_patch', input: { input: '*** Begin Patch\n*** End Patch' } }])
+    expect(plan.body.messages[1]?.content).toEqual([
+      { type: 'tool_use', id: 'ctc_call', name: 'apply_patch', input: { input: '*** Begin Patch\n*** End Patch' } },
+    ])
     expect(plan.adjustments.toArray()).toEqual(['tools.custom.format:converted'])
   })
 
@@ -305,8 +347,20 @@ describe('tools', () => {
   })
 
   test.each([
-    ['live web_search on a model with server search', { type: 'web_search', filters: { allowed_domains: ['example.com'] } }, 'claude-sonnet-4-5', [{ type: 'web_search_20250305', name: 'web_search', allowed_domains: ['example.com'] }], []],
-    ['web_search_preview with a location', { type: 'web_search_preview', user_location: { type: 'approximate', city: 'Paris', country: 'FR' } }, 'claude-opus-4-7', [{ type: 'web_search_20250305', name: 'web_search', user_location: { type: 'approximate', city: 'Paris', country: 'FR' } }], []],
+    [
+      'live web_search on a model with server search',
+      { type: 'web_search', filters: { allowed_domains: ['example.com'] } },
+      'claude-sonnet-4-5',
+      [{ type: 'web_search_20250305', name: 'web_search', allowed_domains: ['example.com'] }],
+      [],
+    ],
+    [
+      'web_search_preview with a location',
+      { type: 'web_search_preview', user_location: { type: 'approximate', city: 'Paris', country: 'FR' } },
+      'claude-opus-4-7',
+      [{ type: 'web_search_20250305', name: 'web_search', user_location: { type: 'approximate', city: 'Paris', country: 'FR' } }],
+      [],
+    ],
     ['web_search on a model without it', { type: 'web_search' }, 'claude-3-haiku-20240307', undefined, ['tools.web_search:dropped']],
     ['web_search on an unknown model', { type: 'web_search' }, 'my-proxy-model', undefined, ['tools.web_search:dropped']],
     ['file_search', { type: 'file_search', vector_store_ids: ['vs_1'] }, 'claude-sonnet-4-5', undefined, ['tools.file_search:dropped']],
@@ -325,7 +379,12 @@ describe('tools', () => {
     ['none', 'none', { type: 'none' }, 2],
     ['a function', { type: 'function', name: 'get_weather' }, { type: 'tool', name: 'get_weather' }, 2],
     ['a custom tool', { type: 'custom', name: 'apply_patch' }, { type: 'tool', name: 'apply_patch' }, 2],
-    ['allowed_tools (auto) narrows the tools sent', { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'get_weather' }] }, { type: 'auto' }, 1],
+    [
+      'allowed_tools (auto) narrows the tools sent',
+      { type: 'allowed_tools', mode: 'auto', tools: [{ type: 'function', name: 'get_weather' }] },
+      { type: 'auto' },
+      1,
+    ],
     ['allowed_tools (required)', { type: 'allowed_tools', mode: 'required', tools: [{ type: 'custom', name: 'apply_patch' }] }, { type: 'any' }, 1],
   ])('tool_choice %s', (_name, tool_choice, expected, count) => {
     const { body } = map({ tools: [weather, custom], tool_choice, input: 'go' })
@@ -334,13 +393,20 @@ describe('tools', () => {
   })
 
   test('allowed_tools that names none of the tools sends no tools', () => {
-    const { body } = map({ tools: [weather], tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'other' }] }, input: 'go' })
+    const { body } = map({
+      tools: [weather],
+      tool_choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'other' }] },
+      input: 'go',
+    })
     expect([body.tools, body.tool_choice]).toEqual([undefined, undefined])
   })
 
   test('parallel_tool_calls:false disables parallel use; tool_choice without tools is reported', () => {
     expect(map({ tools: [weather], parallel_tool_calls: false, input: 'go' }).body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true })
-    expect(map({ tool_choice: 'required', parallel_tool_calls: true, input: 'go' }).adjustments.toArray()).toEqual(['tool_choice:ignored', 'parallel_tool_calls:ignored'])
+    expect(map({ tool_choice: 'required', parallel_tool_calls: true, input: 'go' }).adjustments.toArray()).toEqual([
+      'tool_choice:ignored',
+      'parallel_tool_calls:ignored',
+    ])
   })
 })
 
@@ -386,8 +452,21 @@ describe('top-level fields', () => {
   })
 
   test('gateway fields and unknown fields: reported, never sent', () => {
-    const plan = map({ input: 'x', truncation: 'auto', service_tier: 'auto', include: ['message.output_text.logprobs'], text: { verbosity: 'low' }, brand_new_field: 1 })
-    expect(plan.adjustments.toArray()).toEqual(['service_tier:ignored', 'truncation:ignored', 'text.verbosity:ignored', 'include:ignored', 'brand_new_field:ignored'])
+    const plan = map({
+      input: 'x',
+      truncation: 'auto',
+      service_tier: 'auto',
+      include: ['message.output_text.logprobs'],
+      text: { verbosity: 'low' },
+      brand_new_field: 1,
+    })
+    expect(plan.adjustments.toArray()).toEqual([
+      'service_tier:ignored',
+      'truncation:ignored',
+      'text.verbosity:ignored',
+      'include:ignored',
+      'brand_new_field:ignored',
+    ])
     expect(Object.keys(plan.body).sort()).toEqual(['max_tokens', 'messages', 'model'])
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../../src/config/load-config.ts'
-import { MODEL_QUIRKS, findModelQuirks } from '../../src/mapping/model-quirks.ts'
+import { findModelQuirks, MODEL_QUIRKS } from '../../src/mapping/model-quirks.ts'
 import { toAnthropicRequest } from '../../src/mapping/to-anthropic-request.ts'
 import { fitsNativeStructuredOutput, JSON_TOOL_NAME } from '../../src/mapping/to-anthropic-response-format.ts'
 import { findRequestError } from '../../src/mock-upstream/mock-validation.ts'
@@ -39,13 +39,19 @@ describe('reasoning_effort → thinking', () => {
 
   test('a thinking object without a budget passes as sent, and max_tokens stays a number', () => {
     const options = loadConfig(baseEnv('http://127.0.0.1:1/v1/messages'))
-    const plan = toAnthropicRequest({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }], thinking: { type: 'enabled' } } as ChatCompletionRequest, options)
+    const plan = toAnthropicRequest(
+      { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x' }], thinking: { type: 'enabled' } } as ChatCompletionRequest,
+      options,
+    )
     expect(plan.body.max_tokens).toBe(4096)
     expect(plan.body.thinking).toEqual({ type: 'enabled' } as never)
   })
 
   test('a thinking object passes as sent', () => {
-    expect(map({ model: 'claude-sonnet-4-5', thinking: { type: 'enabled', budget_tokens: 3000 } }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 3000 })
+    expect(map({ model: 'claude-sonnet-4-5', thinking: { type: 'enabled', budget_tokens: 3000 } }).body.thinking).toEqual({
+      type: 'enabled',
+      budget_tokens: 3000,
+    })
   })
 
   test('with thinking: temperature, top_k and a low top_p are dropped (reported); top_p ≥ 0.95 kept', () => {
@@ -112,7 +118,10 @@ describe('response_format', () => {
     for (const [model, format] of [
       ['claude-3-7-sonnet-latest', jsonSchema],
       ['claude-sonnet-4-5', { type: 'json_object' }],
-      ['claude-sonnet-4-5', { type: 'json_schema', json_schema: { name: 'b', schema: { type: 'object', properties: { n: { type: 'integer', minimum: 1 } } } } }],
+      [
+        'claude-sonnet-4-5',
+        { type: 'json_schema', json_schema: { name: 'b', schema: { type: 'object', properties: { n: { type: 'integer', minimum: 1 } } } } },
+      ],
     ] as const) {
       const plan = map({ model, response_format: format })
       expect(plan.jsonTool).toBe(true)
@@ -157,6 +166,12 @@ describe('model quirks table', () => {
 
   test.each(MODEL_QUIRKS.map((row) => [row.prefix, row] as const))('%s: a request with every sampling field and effort is accepted', (prefix) => {
     map({ model: `${prefix}x`, temperature: 0.5, top_p: 0.9, top_k: 3, reasoning_effort: 'high', max_tokens: 1000 })
-    map({ model: `${prefix}x`, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'pre ' }] })
+    map({
+      model: `${prefix}x`,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'pre ' },
+      ],
+    })
   })
 })

@@ -30,7 +30,13 @@ describe('messages → system and turns', () => {
       messages: [
         { role: 'system', content: 'one' },
         user('hi'),
-        { role: 'developer', content: [{ type: 'text', text: 'two' }, { type: 'text', text: '' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'two' },
+            { type: 'text', text: '' },
+          ],
+        },
         { role: 'system', content: '' },
       ],
     })
@@ -135,7 +141,13 @@ describe('model, max_tokens, sampling', () => {
     ['temperature and top_p pass on a "both" model', 'claude-3-7-sonnet-latest', { temperature: 0.2, top_p: 0.9 }, { temperature: 0.2, top_p: 0.9 }, []],
     ['top_p dropped beside temperature on a "one" model', 'claude-sonnet-4-5', { temperature: 0.2, top_p: 0.9 }, { temperature: 0.2 }, ['top_p:dropped']],
     ['top_p alone kept on a "one" model', 'claude-sonnet-4-5', { top_p: 0.9 }, { top_p: 0.9 }, []],
-    ['all sampling dropped on Opus 4.7', 'claude-opus-4-7', { temperature: 0.5, top_p: 0.9, top_k: 5 }, {}, ['temperature:dropped', 'top_p:dropped', 'top_k:dropped']],
+    [
+      'all sampling dropped on Opus 4.7',
+      'claude-opus-4-7',
+      { temperature: 0.5, top_p: 0.9, top_k: 5 },
+      {},
+      ['temperature:dropped', 'top_p:dropped', 'top_k:dropped'],
+    ],
   ])('%s', (_name, model, request, expected, adjustments) => {
     const plan = map({ model, messages: [user('hi')], ...request })
     expect({ temperature: plan.body.temperature, top_p: plan.body.top_p, top_k: plan.body.top_k }).toEqual({

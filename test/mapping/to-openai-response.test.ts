@@ -74,7 +74,11 @@ describe('Message → chat.completion', () => {
     const calls = completion.choices[0]?.message.tool_calls ?? []
     const uses = message.content.filter((b) => b.type === 'tool_use')
     expect(calls).toEqual(
-      uses.map((b) => ({ id: (b as { id: string }).id, type: 'function', function: { name: (b as { name: string }).name, arguments: JSON.stringify((b as { input: unknown }).input) } })),
+      uses.map((b) => ({
+        id: (b as { id: string }).id,
+        type: 'function',
+        function: { name: (b as { name: string }).name, arguments: JSON.stringify((b as { input: unknown }).input) },
+      })),
     )
     expect(completion.choices[0]?.finish_reason).toBe('tool_calls')
   })
@@ -140,7 +144,7 @@ describe('Message → chat.completion', () => {
     ['a tool_use block without id', { type: 'tool_use', name: 'f', input: {} }],
     ['a thinking block without signature', { type: 'thinking', thinking: 'hm' }],
     ['a redacted_thinking block without data', { type: 'redacted_thinking' }],
-  ])('%s is the upstream\'s fault: a 502 upstream_bad_response, never an answer missing a key', (_name, block) => {
+  ])("%s is the upstream's fault: a 502 upstream_bad_response, never an answer missing a key", (_name, block) => {
     const message = { ...fixtureJson<Message>('anthropic/text.json'), content: [block] } as Message
     expect(() => toOpenAIResponse([message], context)).toThrow(expect.objectContaining({ status: 502, code: 'upstream_bad_response' }))
   })

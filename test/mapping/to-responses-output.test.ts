@@ -1,21 +1,16 @@
 import { describe, expect, test } from 'bun:test'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { Message, ResponseBlock } from '../../src/anthropic/response-schema.ts'
+import { fromEncryptedReasoning } from '../../src/mapping/reasoning-payload.ts'
 import { JSON_TOOL_NAME } from '../../src/mapping/to-anthropic-response-format.ts'
 import { refusalOf } from '../../src/mapping/to-openai-finish-reason.ts'
-import { fromEncryptedReasoning } from '../../src/mapping/reasoning-payload.ts'
-import {
-  type ClientTool,
-  toAddedItem,
-  toResponseObject,
-  toResponsesOutput,
-} from '../../src/mapping/to-responses-output.ts'
+import { type ClientTool, toAddedItem, toResponseObject, toResponsesOutput } from '../../src/mapping/to-responses-output.ts'
 import { toResponsesStatus } from '../../src/mapping/to-responses-status.ts'
 import { toResponsesUsage } from '../../src/mapping/to-responses-usage.ts'
 import { OutputItem, ResponseObject } from '../../src/openai/responses-schema.ts'
 import { anthropicMessage } from '../support/anthropic-message.ts'
-import { responsesContext, SKELETON } from '../support/responses.ts'
 import { fixtureJson } from '../support/fixtures.ts'
+import { responsesContext, SKELETON } from '../support/responses.ts'
 
 const contextWith = responsesContext
 
@@ -134,9 +129,7 @@ describe('blocks → items', () => {
 
   test('a custom tool comes back as custom_tool_call with the input string', () => {
     const { output } = only([{ type: 'tool_use', id: 'toolu_1', name: 'apply_patch', input: { input: '*** Begin Patch' } }], contextWith({ toolNames: tools }))
-    expect(output).toEqual([
-      { type: 'custom_tool_call', id: 'ctc_1', call_id: 'toolu_1', name: 'apply_patch', input: '*** Begin Patch', status: 'completed' },
-    ])
+    expect(output).toEqual([{ type: 'custom_tool_call', id: 'ctc_1', call_id: 'toolu_1', name: 'apply_patch', input: '*** Begin Patch', status: 'completed' }])
   })
 
   test('a custom tool called without its input string passes its whole input on as JSON', () => {

@@ -105,7 +105,13 @@ describe('tool history', () => {
       { type: 'tool_result', tool_use_id: 'a', content: '1' },
     ])
     expect(plan.adjustments.toArray()).toContain('tool_result:added')
-    const trailing = map({ tools: [weatherTool], messages: [{ role: 'user', content: 'go' }, { role: 'assistant', tool_calls: [call('z')] }] })
+    const trailing = map({
+      tools: [weatherTool],
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', tool_calls: [call('z')] },
+      ],
+    })
     expect(trailing.body.messages.at(-1)).toEqual({
       role: 'user',
       content: [{ type: 'tool_result', tool_use_id: 'z', is_error: true, content: UNANSWERED_TOOL_RESULT }],
@@ -116,7 +122,11 @@ describe('tool history', () => {
     const id = 'call:abc/1.2'
     const { body } = map({
       tools: [weatherTool],
-      messages: [{ role: 'user', content: 'go' }, { role: 'assistant', tool_calls: [call(id)] }, { role: 'tool', tool_call_id: id, content: 'ok' }],
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', tool_calls: [call(id)] },
+        { role: 'tool', tool_call_id: id, content: 'ok' },
+      ],
     })
     const rewritten = toAnthropicToolId(id)
     expect(rewritten).toMatch(/^call_abc_1_2_[0-9a-f]{8}$/)
@@ -129,8 +139,16 @@ describe('tool history', () => {
   test.each([
     ['invalid JSON arguments', { role: 'assistant', tool_calls: [call('a', 'f', '{oops')] }, 'messages[1].tool_calls[0].function.arguments'],
     ['non-object arguments', { role: 'assistant', tool_calls: [call('a', 'f', '[1]')] }, 'messages[1].tool_calls[0].function.arguments'],
-    ['arguments nested past the depth limit', { role: 'assistant', tool_calls: [call('a', 'f', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)] }, 'messages[1].tool_calls[0].function.arguments'],
-    ['legacy function_call arguments nested past it', { role: 'assistant', function_call: { name: 'f', arguments: `{"a":${'['.repeat(65)}${']'.repeat(65)}}` } }, 'messages[1].function_call.arguments'],
+    [
+      'arguments nested past the depth limit',
+      { role: 'assistant', tool_calls: [call('a', 'f', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)] },
+      'messages[1].tool_calls[0].function.arguments',
+    ],
+    [
+      'legacy function_call arguments nested past it',
+      { role: 'assistant', function_call: { name: 'f', arguments: `{"a":${'['.repeat(65)}${']'.repeat(65)}}` } },
+      'messages[1].function_call.arguments',
+    ],
     ['a tool message answering no call', { role: 'tool', tool_call_id: 'nope', content: 'x' }, 'messages[1].tool_call_id'],
     ['a tool message without tool_call_id', { role: 'tool', content: 'x' }, 'messages[1].tool_call_id'],
   ])('%s is a 400 naming it', (_name, message, param) => {
@@ -138,7 +156,13 @@ describe('tool history', () => {
   })
 
   test('empty arguments become {}', () => {
-    const { body } = map({ tools: [weatherTool], messages: [{ role: 'user', content: 'go' }, { role: 'assistant', tool_calls: [call('a', 'get_weather', '')] }] })
+    const { body } = map({
+      tools: [weatherTool],
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', tool_calls: [call('a', 'get_weather', '')] },
+      ],
+    })
     expect(body.messages[1]?.content).toEqual([{ type: 'tool_use', id: 'a', name: 'get_weather', input: {} }])
   })
 
@@ -172,7 +196,11 @@ describe('tool history', () => {
 
   test('tool history with no tools in the request passes as it is (the API accepts it since 2025-02)', () => {
     const { body } = map({
-      messages: [{ role: 'user', content: 'go' }, { role: 'assistant', tool_calls: [call('a')] }, { role: 'tool', tool_call_id: 'a', content: 'x' }],
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', tool_calls: [call('a')] },
+        { role: 'tool', tool_call_id: 'a', content: 'x' },
+      ],
     })
     expect(body.tools).toBeUndefined()
   })
@@ -198,7 +226,10 @@ describe('tools and tool_choice', () => {
     ['auto', { type: 'auto' }],
     ['none', { type: 'none' }],
     ['required', { type: 'any' }],
-    [{ type: 'function', function: { name: 'get_weather' } }, { type: 'tool', name: 'get_weather' }],
+    [
+      { type: 'function', function: { name: 'get_weather' } },
+      { type: 'tool', name: 'get_weather' },
+    ],
   ] as [unknown, never][])('tool_choice %o → %o', (choice, expected) => {
     expect(map({ messages: [{ role: 'user', content: 'go' }], tools: [weatherTool], tool_choice: choice }).body.tool_choice).toEqual(expected)
   })
@@ -222,16 +253,34 @@ describe('tools and tool_choice', () => {
 describe('content parts', () => {
   const part = (p: Record<string, unknown>) => ({ messages: [{ role: 'user', content: [{ type: 'text', text: 'look' }, p] }] })
   test.each([
-    [{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }],
-    [{ type: 'image_url', image_url: { url: 'data:image/JPEG;base64,/9j/4A==' } }, { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4A==' } }],
-    [{ type: 'image_url', image_url: { url: 'https://example.com/cat.webp' } }, { type: 'image', source: { type: 'url', url: 'https://example.com/cat.webp' } }],
-    [{ type: 'image_url', image_url: { url: 'data:application/pdf;base64,JVBERi0=' } }, { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } }],
+    [
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+    ],
+    [
+      { type: 'image_url', image_url: { url: 'data:image/JPEG;base64,/9j/4A==' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: '/9j/4A==' } },
+    ],
+    [
+      { type: 'image_url', image_url: { url: 'https://example.com/cat.webp' } },
+      { type: 'image', source: { type: 'url', url: 'https://example.com/cat.webp' } },
+    ],
+    [
+      { type: 'image_url', image_url: { url: 'data:application/pdf;base64,JVBERi0=' } },
+      { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+    ],
     [
       { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } },
       { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'a.pdf' },
     ],
-    [{ type: 'file', file: { file_data: `data:text/plain;base64,${btoa('hello')}` } }, { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'hello' } }],
-    [{ type: 'file', file: { file_data: 'https://example.com/a.pdf' } }, { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } }],
+    [
+      { type: 'file', file: { file_data: `data:text/plain;base64,${btoa('hello')}` } },
+      { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'hello' } },
+    ],
+    [
+      { type: 'file', file: { file_data: 'https://example.com/a.pdf' } },
+      { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } },
+    ],
   ])('%o → %o, order kept', (input, expected) => {
     expect(map(part(input)).body.messages[0]?.content).toEqual([{ type: 'text', text: 'look' }, expected] as never)
   })

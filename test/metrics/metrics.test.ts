@@ -10,9 +10,37 @@ describe('metrics text', () => {
     const routes = new Set(['/v1/chat/completions'])
     const a = createMetrics(() => 1, routes)
     const b = createMetrics(() => 2, routes)
-    a.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm"1', upstream_status: 200, attempts: 3, total_ms: 40, ttfb_ms: 4 })
-    b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'm"1', upstream_status: 200, attempts: 1, total_ms: 2000, ttfb_ms: 30 })
-    b.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 503, upstream_status: 529, error_type: 'server_error', error_code: 'overloaded' })
+    a.observe({
+      request_id: 'r',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      model: 'm"1',
+      upstream_status: 200,
+      attempts: 3,
+      total_ms: 40,
+      ttfb_ms: 4,
+    })
+    b.observe({
+      request_id: 'r',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      model: 'm"1',
+      upstream_status: 200,
+      attempts: 1,
+      total_ms: 2000,
+      ttfb_ms: 30,
+    })
+    b.observe({
+      request_id: 'r',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 503,
+      upstream_status: 529,
+      error_type: 'server_error',
+      error_code: 'overloaded',
+    })
     const text = toPrometheusText([a.snapshot(), b.snapshot()])
     expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="200",model="m\\"1"} 2')
     expect(text).toContain('gateway_requests_total{route="/v1/chat/completions",status="503",model=""} 1')
@@ -25,12 +53,28 @@ describe('metrics text', () => {
   })
 })
 
-test("a client that stops reading or leaves is not an upstream error, though the upstream had answered", () => {
+test('a client that stops reading or leaves is not an upstream error, though the upstream had answered', () => {
   const metrics = createMetrics(() => 0, new Set(['/v1/chat/completions']))
   for (const code of ['client_idle_timeout', 'client_closed']) {
-    metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 499, upstream_status: 200, error_type: 'invalid_request_error', error_code: code })
+    metrics.observe({
+      request_id: 'r',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 499,
+      upstream_status: 200,
+      error_type: 'invalid_request_error',
+      error_code: code,
+    })
   }
-  metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, upstream_status: 200, error_type: 'timeout_error', error_code: 'upstream_timeout' })
+  metrics.observe({
+    request_id: 'r',
+    method: 'POST',
+    path: '/v1/chat/completions',
+    status: 200,
+    upstream_status: 200,
+    error_type: 'timeout_error',
+    error_code: 'upstream_timeout',
+  })
   expect(metrics.snapshot().upstreamErrors).toEqual({ '["timeout_error","upstream_timeout"]': 1 })
 })
 
@@ -109,7 +153,14 @@ describe('METRICS_ENABLED on a running launcher', () => {
 
   test('a METRICS_PORT equal to PORT is a configuration error; a taken one is one line, no stack', async () => {
     const port = await freePort()
-    const env = { UPSTREAM_API_URL: mock.url, UPSTREAM_API_KEY: UPSTREAM_KEY, ALLOWED_API_KEYS: CLIENT_KEY, HOST: '127.0.0.1', WORKERS: '1', METRICS_ENABLED: 'true' }
+    const env = {
+      UPSTREAM_API_URL: mock.url,
+      UPSTREAM_API_KEY: UPSTREAM_KEY,
+      ALLOWED_API_KEYS: CLIENT_KEY,
+      HOST: '127.0.0.1',
+      WORKERS: '1',
+      METRICS_ENABLED: 'true',
+    }
     const same = spawnBun('src/main.ts', { ...env, PORT: String(port), METRICS_PORT: String(port) })
     expect(await same.exited).toBe(2)
     expect(same.output().trim()).toBe(`configuration error: METRICS_PORT must differ from PORT (${port})`)

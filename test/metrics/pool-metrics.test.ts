@@ -2,8 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { createLogger } from '../../src/logging/logger.ts'
 import { createMetrics } from '../../src/metrics/metrics-registry.ts'
 import { toPrometheusText } from '../../src/metrics/prometheus-text.ts'
-import type { PoolMember } from '../../src/upstream/pool-members.ts'
 import { createUpstreamPool } from '../../src/upstream/pool.ts'
+import type { PoolMember } from '../../src/upstream/pool-members.ts'
 
 const member = (name: string): PoolMember => ({
   name,
@@ -29,7 +29,16 @@ describe('pool and token metrics', () => {
     one.pool.report(a, 'ok', { firstByteMs: 40 })
     two.pool.report(a, 'ok', { firstByteMs: 2000 })
     for (let i = 0; i < 3; i++) two.pool.report(b, 'overloaded')
-    one.metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, prompt_tokens: 1000, cache_read_tokens: 700, cache_write_tokens: 200, completion_tokens: 5 })
+    one.metrics.observe({
+      request_id: 'r',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 200,
+      prompt_tokens: 1000,
+      cache_read_tokens: 700,
+      cache_write_tokens: 200,
+      completion_tokens: 5,
+    })
     two.metrics.observe({ request_id: 'r', method: 'POST', path: '/v1/chat/completions', status: 200, prompt_tokens: 10, completion_tokens: 3 })
     const text = toPrometheusText(workers.map((w) => w.metrics.snapshot()))
     expect(text).toContain('gateway_upstream_attempts_total{upstream="a",outcome="ok"} 2')

@@ -163,7 +163,9 @@ describe('in-4: request bodies over MAX_BODY_BYTES', () => {
     else {
       const half = body.length >> 1
       const chunk = (s: string) => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`
-      await client.write(httpRequest({ headers: { ...AUTH, 'transfer-encoding': 'chunked' } }) + chunk(body.slice(0, half)) + chunk(body.slice(half)) + '0\r\n\r\n')
+      await client.write(
+        `${httpRequest({ headers: { ...AUTH, 'transfer-encoding': 'chunked' } }) + chunk(body.slice(0, half)) + chunk(body.slice(half))}0\r\n\r\n`,
+      )
     }
     const response = await client.waitFor((r) => r.complete, 3000)
     client.kill()

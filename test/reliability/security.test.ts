@@ -21,7 +21,15 @@ const gateway = async (env: Record<string, string> = {}) => {
 }
 
 describe('sec-3: no client credential or hop-by-hop header reaches the upstream', () => {
-  const SECRET_VALUES = ['client-x-api-key-v4lue', 'Basic cHJveHk6c2VjcmV0', 'session=c00kie', 'hidden-by-connection', 'hidden-too', 'timeout=5, max=1000', 'h2c-upgrade-v4lue']
+  const SECRET_VALUES = [
+    'client-x-api-key-v4lue',
+    'Basic cHJveHk6c2VjcmV0',
+    'session=c00kie',
+    'hidden-by-connection',
+    'hidden-too',
+    'timeout=5, max=1000',
+    'h2c-upgrade-v4lue',
+  ]
   const clientHeaders = (auth: [string, string]): [string, string][] => [
     auth,
     ['content-type', 'application/json'],
@@ -65,8 +73,22 @@ describe('sec-3: no client credential or hop-by-hop header reaches the upstream'
 
   test("the upstream's set-cookie never reaches the client", async () => {
     const gw = await gateway()
-    const message = { id: 'msg_cookie', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }
-    const withCookie = { kind: 'raw', status: 200, body: JSON.stringify(message), headers: { 'content-type': 'application/json', 'set-cookie': 'upstream=session' } } as const
+    const message = {
+      id: 'msg_cookie',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'text', text: 'hi' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 },
+    }
+    const withCookie = {
+      kind: 'raw',
+      status: 200,
+      body: JSON.stringify(message),
+      headers: { 'content-type': 'application/json', 'set-cookie': 'upstream=session' },
+    } as const
     gw.mock.reply(withCookie, withCookie)
     const chat = await gw.chat(HELLO)
     expect(chat.status).toBe(200)
@@ -118,7 +140,16 @@ describe('sec-4: LOG_LEVEL=debug never shows a key or the proxy password', () =>
       expect((await call(good, '/v1/chat/completions', adjusted, bearer(GOOD_KEY))).status).toBe(200)
       const streamed = await call(good, '/v1/chat/completions', { ...HELLO, stream: true }, bearer(GOOD_KEY))
       expect(sseParts(streamed.text).data.at(-1)).toBe('[DONE]')
-      expect((await call(good, '/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': GOOD_KEY })).status).toBe(200)
+      expect(
+        (
+          await call(
+            good,
+            '/v1/messages',
+            { model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] },
+            { 'x-api-key': GOOD_KEY },
+          )
+        ).status,
+      ).toBe(200)
       // Bad keys, as Bearer and as x-api-key, and a schema error with a good key.
       for (const key of BAD_KEYS) {
         expect((await call(good, '/v1/chat/completions', HELLO, bearer(key))).status).toBe(401)
@@ -179,7 +210,14 @@ describe('sec-5: CORS', () => {
     expect((allowed.headers.get('access-control-allow-headers') ?? '').toLowerCase()).toContain('authorization')
     expect(allowed.headers.get('vary') ?? '').toMatch(/origin/i)
     expect(gw.mock.requests).toHaveLength(0)
-    for (const origin of ['https://evil.example.com', 'https://app.example.com.evil.net', 'null', 'http://app.example.com', 'https://app.example.com:8443', 'https://sub.app.example.com']) {
+    for (const origin of [
+      'https://evil.example.com',
+      'https://app.example.com.evil.net',
+      'null',
+      'http://app.example.com',
+      'https://app.example.com:8443',
+      'https://sub.app.example.com',
+    ]) {
       const denied = await preflight(gw.url, origin)
       expect([origin, denied.headers.get('access-control-allow-origin')]).toEqual([origin, null])
       expect(denied.headers.get('access-control-allow-credentials')).not.toBe('true')
@@ -210,7 +248,8 @@ describe('sec-5: CORS', () => {
     }
     if (schemeLess) {
       for (const origin of ['http://app.example.com', 'evil://app.example.com']) {
-        if ((await preflight(schemeLess.url, origin)).headers.get('access-control-allow-origin') !== null) echoed.push(`${origin} (CORS_ORIGINS=app.example.com)`)
+        if ((await preflight(schemeLess.url, origin)).headers.get('access-control-allow-origin') !== null)
+          echoed.push(`${origin} (CORS_ORIGINS=app.example.com)`)
       }
     }
     expect(echoed).toEqual([])

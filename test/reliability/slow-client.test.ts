@@ -69,41 +69,49 @@ const pausedRequest = async (marker: string, path: string, body: string) => {
 }
 
 describe('a slow client is not a silent upstream', () => {
-  test.each(ROUTES)('%s: a client that pauses past UPSTREAM_TIMEOUT, then reads on, gets the whole answer', async (name, path, body) => {
-    const marker = `pause-${name}`
-    const { client, conn } = await pausedRequest(marker, path, body(marker))
-    await Bun.sleep((UPSTREAM_TIMEOUT + 1) * 1000)
-    // The gateway stopped reading the upstream, which is still there, held back.
-    expect(conn.isOpen()).toBe(true)
-    expect(conn.bytesAccepted()).toBeLessThan(FLOOD_BYTES)
-    client.socket.resume()
-    const response = await client.waitFor((r) => r.complete, 10_000)
-    expect(response.status).toBe(200)
-    expect(response.body).not.toContain('upstream_timeout')
-    expect(response.body).not.toContain('error')
-    expect(response.body).toContain(path === '/v1/messages' ? '"message_stop"' : '"finish_reason":"stop"')
-    expect(logLineOf(marker)).toMatchObject({ status: 200 })
-    expect(logLineOf(marker)?.error_code).toBeUndefined()
-    client.kill()
-  }, 15_000)
+  test.each(ROUTES)(
+    '%s: a client that pauses past UPSTREAM_TIMEOUT, then reads on, gets the whole answer',
+    async (name, path, body) => {
+      const marker = `pause-${name}`
+      const { client, conn } = await pausedRequest(marker, path, body(marker))
+      await Bun.sleep((UPSTREAM_TIMEOUT + 1) * 1000)
+      // The gateway stopped reading the upstream, which is still there, held back.
+      expect(conn.isOpen()).toBe(true)
+      expect(conn.bytesAccepted()).toBeLessThan(FLOOD_BYTES)
+      client.socket.resume()
+      const response = await client.waitFor((r) => r.complete, 10_000)
+      expect(response.status).toBe(200)
+      expect(response.body).not.toContain('upstream_timeout')
+      expect(response.body).not.toContain('error')
+      expect(response.body).toContain(path === '/v1/messages' ? '"message_stop"' : '"finish_reason":"stop"')
+      expect(logLineOf(marker)).toMatchObject({ status: 200 })
+      expect(logLineOf(marker)?.error_code).toBeUndefined()
+      client.kill()
+    },
+    15_000,
+  )
 
-  test.each(ROUTES)('%s: a client that never reads again is ended after CLIENT_IDLE_TIMEOUT, logged as 499 client_idle_timeout', async (name, path, body) => {
-    const marker = `never-${name}`
-    const { client, conn } = await pausedRequest(marker, path, body(marker))
-    const closedAfterMs = await within(conn.closed, conn.openedAt, (CLIENT_IDLE_TIMEOUT + 3) * 1000)
-    // Bytes reach the kernel buffers at once; from then on the client takes nothing.
-    expect(closedAfterMs).toBeGreaterThan(CLIENT_IDLE_TIMEOUT * 1000 - 100)
-    expect(closedAfterMs).toBeLessThan((CLIENT_IDLE_TIMEOUT + 2) * 1000)
-    await Bun.sleep(50)
-    expect(logLineOf(marker)).toMatchObject({ status: 499, error_code: 'client_idle_timeout', upstream_status: 200 })
-    // Closed by the server while the client still reads nothing (Bun's idle timer ticks every ~4 s).
-    const dropDeadline = performance.now() + 7000
-    while (gw.pendingRequests() > 0 && performance.now() < dropDeadline) await Bun.sleep(100)
-    expect(gw.pendingRequests()).toBe(0)
-    // The connection is dropped: reading on shows it closed, with no clean end of the answer.
-    client.socket.resume()
-    await within(client.closed, performance.now(), 3000)
-    expect(client.isClosed()).toBe(true)
-    expect(client.response()?.complete).toBe(false)
-  }, 20_000)
+  test.each(ROUTES)(
+    '%s: a client that never reads again is ended after CLIENT_IDLE_TIMEOUT, logged as 499 client_idle_timeout',
+    async (name, path, body) => {
+      const marker = `never-${name}`
+      const { client, conn } = await pausedRequest(marker, path, body(marker))
+      const closedAfterMs = await within(conn.closed, conn.openedAt, (CLIENT_IDLE_TIMEOUT + 3) * 1000)
+      // Bytes reach the kernel buffers at once; from then on the client takes nothing.
+      expect(closedAfterMs).toBeGreaterThan(CLIENT_IDLE_TIMEOUT * 1000 - 100)
+      expect(closedAfterMs).toBeLessThan((CLIENT_IDLE_TIMEOUT + 2) * 1000)
+      await Bun.sleep(50)
+      expect(logLineOf(marker)).toMatchObject({ status: 499, error_code: 'client_idle_timeout', upstream_status: 200 })
+      // Closed by the server while the client still reads nothing (Bun's idle timer ticks every ~4 s).
+      const dropDeadline = performance.now() + 7000
+      while (gw.pendingRequests() > 0 && performance.now() < dropDeadline) await Bun.sleep(100)
+      expect(gw.pendingRequests()).toBe(0)
+      // The connection is dropped: reading on shows it closed, with no clean end of the answer.
+      client.socket.resume()
+      await within(client.closed, performance.now(), 3000)
+      expect(client.isClosed()).toBe(true)
+      expect(client.response()?.complete).toBe(false)
+    },
+    20_000,
+  )
 })

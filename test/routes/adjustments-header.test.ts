@@ -65,7 +65,7 @@ describe('odd unknown fields through the gateway', () => {
   })
 
   test('a failure after the upstream stream opened, before the answer left, aborts the upstream and frees the stream', async () => {
-    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 3), then: 'stall' })
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 3), ending: 'stall' })
     // The one step between the opened upstream and the client that can still throw: building the Response.
     const RealResponse = globalThis.Response
     globalThis.Response = class extends RealResponse {

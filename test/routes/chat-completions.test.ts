@@ -22,7 +22,12 @@ describe('a chat completion, JSON and streamed', () => {
     expect(body.choices[0].message.content).toContain('Your last message was: "Hello!"')
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens)
     const sent = gw.mock.requests[0]
-    expect(sent?.body).toEqual({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello!' }] }], temperature: 1 })
+    expect(sent?.body).toEqual({
+      model: 'claude-haiku-4-5',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello!' }] }],
+      temperature: 1,
+    })
   })
 
   test('stream: SSE headers, role first, one finish chunk, [DONE] last', async () => {
@@ -41,7 +46,14 @@ describe('a chat completion, JSON and streamed', () => {
   })
 
   test('upstream headers: the upstream key and version, no client credentials or hop-by-hop headers', async () => {
-    await gw.chat(HELLO, { cookie: 'session=1', 'proxy-authorization': 'Basic eA==', 'x-api-key': 'client-x', connection: 'x-secret', 'x-secret': '1', te: 'trailers' })
+    await gw.chat(HELLO, {
+      cookie: 'session=1',
+      'proxy-authorization': 'Basic eA==',
+      'x-api-key': 'client-x',
+      connection: 'x-secret',
+      'x-secret': '1',
+      te: 'trailers',
+    })
     const headers = gw.mock.requests[0]?.headers ?? {}
     expect(headers['x-api-key']).toBe(UPSTREAM_KEY)
     expect(headers['anthropic-version']).toBe('2023-06-01')
@@ -55,7 +67,9 @@ describe('a chat completion, JSON and streamed', () => {
     expect(gw.mock.requests).toHaveLength(2)
     const text = await (await gw.chat({ ...HELLO, n: 2, stream: true, stream_options: { include_usage: true } })).text()
     const chunks = sseJson(text)
-    const finishes = chunks.flatMap((c) => c.choices.filter((ch: { finish_reason: string | null }) => ch.finish_reason).map((ch: { index: number }) => ch.index))
+    const finishes = chunks.flatMap((c) =>
+      c.choices.filter((ch: { finish_reason: string | null }) => ch.finish_reason).map((ch: { index: number }) => ch.index),
+    )
     expect(finishes.sort()).toEqual([0, 1])
     expect(chunks.at(-1).choices).toEqual([])
     // Both answers are the same echo, so the summed usage equals the JSON request's.
@@ -166,7 +180,10 @@ describe('bad input → a 400 in OpenAI shape, nothing sent upstream', () => {
     [{ model: 'm', messages: [user], response_format: { type: 'xml' } }, 'response_format.type'],
     [{ model: 'm', messages: [user], reasoning_effort: 'extreme' }, 'reasoning_effort'],
     [{ model: '', messages: [user] }, 'model'],
-    [{ model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f' } }] }] }, 'messages[0].tool_calls[0].function.arguments'],
+    [
+      { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 'a', type: 'function', function: { name: 'f' } }] }] },
+      'messages[0].tool_calls[0].function.arguments',
+    ],
   ])('%j → 400 param %s', async (body, param) => {
     const response = await raw(JSON.stringify(body))
     expect(response.status).toBe(400)
@@ -219,7 +236,11 @@ describe('a malformed upstream answer', () => {
     const text = await (await gw.chat({ ...HELLO, stream: true })).text()
     const data = sseData(text)
     for (const frame of data.slice(0, -1)) expect(() => JSON.parse(frame)).not.toThrow()
-    expect(sseJson(text).filter((c) => c.error).map((c) => c.error.code)).toEqual(['upstream_bad_response'])
+    expect(
+      sseJson(text)
+        .filter((c) => c.error)
+        .map((c) => c.error.code),
+    ).toEqual(['upstream_bad_response'])
     expect(sseJson(text).some((c) => c.choices?.[0]?.finish_reason)).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { messageStart, SSE_HEAD, startTcpUpstream, type TcpUpstream, textDelta, textStart } from '../support/reliability-tcp.ts'
 import { fixtureText } from '../support/fixtures.ts'
+import { messageStart, SSE_HEAD, startTcpUpstream, type TcpUpstream, textDelta, textStart } from '../support/reliability-tcp.ts'
 import { CLIENT_KEY, json, startGateway, type TestGateway } from '../support/test-gateway.ts'
 
 /**

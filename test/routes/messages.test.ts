@@ -37,13 +37,19 @@ describe('Anthropic-native routes through the Anthropic SDK', () => {
 
   test('a stream is piped back as the upstream sent it', async () => {
     gw.mock.reply({ kind: 'chunks', chunks: [fixtureText('anthropic/text.sse')] })
-    const response = await gw.post('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': CLIENT_KEY })
+    const response = await gw.post(
+      '/v1/messages',
+      { model: 'claude-haiku-4-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      { 'x-api-key': CLIENT_KEY },
+    )
     expect(response.headers.get('content-type')).toStartWith('text/event-stream')
     expect(await response.text()).toBe(fixtureText('anthropic/text.sse'))
   })
 
   test('messages.stream() in the SDK assembles the final message', async () => {
-    const final = await client.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Streaming hello' }] }).finalMessage()
+    const final = await client.messages
+      .stream({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Streaming hello' }] })
+      .finalMessage()
     expect(final.content[0]?.type === 'text' && final.content[0].text).toContain('Streaming hello')
     expect(final.stop_reason).toBe('end_turn')
   })
@@ -84,7 +90,11 @@ describe('Anthropic-native routes through the Anthropic SDK', () => {
 describe('a native stream in flight', () => {
   test('is in the stream registry, and a drain cuts it with an Anthropic error event', async () => {
     gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), delayMs: 200 })
-    const response = await gw.post('/v1/messages', { model: 'm', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': CLIENT_KEY })
+    const response = await gw.post(
+      '/v1/messages',
+      { model: 'm', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'x' }] },
+      { 'x-api-key': CLIENT_KEY },
+    )
     const reader = response.body!.getReader()
     await reader.read()
     expect(gw.registry.size).toBe(1)

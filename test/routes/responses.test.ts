@@ -42,14 +42,27 @@ describe('POST /v1/responses (JSON)', () => {
     })
     expect(body.id).toMatch(/^resp_[0-9a-f]{32}$/)
     expect(body.output).toEqual([
-      { type: 'message', id: expect.stringMatching(/^msg_/), status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello there.', annotations: [] }] },
+      {
+        type: 'message',
+        id: expect.stringMatching(/^msg_/),
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Hello there.', annotations: [] }],
+      },
     ])
     expect(gateway.mock.requests[0]?.body.system).toEqual([{ type: 'text', text: 'Be kind.' }])
   })
 
   test('stored: GET returns it, input_items lists the input, DELETE removes it; another key sees nothing', async () => {
     gateway.mock.reply({ kind: 'message', message: answer('Stored.') })
-    const created = await json(await create({ input: [{ role: 'user', content: 'one' }, { role: 'user', content: [{ type: 'input_text', text: 'two' }] }] }))
+    const created = await json(
+      await create({
+        input: [
+          { role: 'user', content: 'one' },
+          { role: 'user', content: [{ type: 'input_text', text: 'two' }] },
+        ],
+      }),
+    )
     const path = `/v1/responses/${created.id}`
 
     expect(await json(await get(path))).toEqual(created)
@@ -99,20 +112,29 @@ describe('POST /v1/responses (JSON)', () => {
 
   test.each([
     ['unknown', () => 'resp_0123456789abcdef0123456789abcdef'],
-    ['deleted', async () => {
-      gateway.mock.reply({ kind: 'message', message: answer('x') })
-      const { id } = await json(await create({ input: 'x' }))
-      await get(`/v1/responses/${id}`, CLIENT_KEY, 'DELETE')
-      return id
-    }],
-    ["another key's", async () => {
-      gateway.mock.reply({ kind: 'message', message: answer('x') })
-      return (await json(await create({ input: 'x' }, OTHER_KEY))).id
-    }],
-    ['a store:false', async () => {
-      gateway.mock.reply({ kind: 'message', message: answer('x') })
-      return (await json(await create({ input: 'x', store: false }))).id
-    }],
+    [
+      'deleted',
+      async () => {
+        gateway.mock.reply({ kind: 'message', message: answer('x') })
+        const { id } = await json(await create({ input: 'x' }))
+        await get(`/v1/responses/${id}`, CLIENT_KEY, 'DELETE')
+        return id
+      },
+    ],
+    [
+      "another key's",
+      async () => {
+        gateway.mock.reply({ kind: 'message', message: answer('x') })
+        return (await json(await create({ input: 'x' }, OTHER_KEY))).id
+      },
+    ],
+    [
+      'a store:false',
+      async () => {
+        gateway.mock.reply({ kind: 'message', message: answer('x') })
+        return (await json(await create({ input: 'x', store: false }))).id
+      },
+    ],
   ])('previous_response_id of %s response → 400 previous_response_not_found, no upstream call', async (_name, idOf) => {
     const id = await idOf()
     const calls = gateway.mock.requests.length
@@ -143,7 +165,10 @@ describe('POST /v1/responses (JSON)', () => {
       ],
     })
     expect(second.status).toBe(200)
-    expect(gateway.mock.requests[1]?.body.messages[1]?.content).toEqual([thinking, { type: 'tool_use', id: 'toolu_paris', name: 'get_weather', input: { city: 'Paris' } }])
+    expect(gateway.mock.requests[1]?.body.messages[1]?.content).toEqual([
+      thinking,
+      { type: 'tool_use', id: 'toolu_paris', name: 'get_weather', input: { city: 'Paris' } },
+    ])
 
     const foreign = await create({ input: [{ type: 'item_reference', id: call.id }] }, OTHER_KEY)
     expect(foreign.status).toBe(400)
@@ -157,7 +182,12 @@ describe('POST /v1/responses (JSON)', () => {
     const second = await create({
       tools: [weather],
       reasoning: { effort: 'low' },
-      input: [{ role: 'user', content: 'Weather in Paris?' }, { id: reasoning.id, type: 'reasoning', summary: [] }, call, { type: 'function_call_output', call_id: call.call_id, output: '18°C', status: 'completed' }],
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { id: reasoning.id, type: 'reasoning', summary: [] },
+        call,
+        { type: 'function_call_output', call_id: call.call_id, output: '18°C', status: 'completed' },
+      ],
     })
     expect(second.status).toBe(200)
     expect(second.headers.get('x-gateway-adjustments')).toBeNull()
@@ -166,7 +196,9 @@ describe('POST /v1/responses (JSON)', () => {
 
   test('store:false keeps nothing; include gives the reasoning payload that round-trips without the store (Codex)', async () => {
     gateway.mock.reply({ kind: 'message', message: weatherCall }, { kind: 'message', message: answer('Done.') })
-    const first = await json(await create({ input: 'Weather?', tools: [weather], store: false, include: ['reasoning.encrypted_content'], reasoning: { effort: 'low' } }))
+    const first = await json(
+      await create({ input: 'Weather?', tools: [weather], store: false, include: ['reasoning.encrypted_content'], reasoning: { effort: 'low' } }),
+    )
     expect((await get(`/v1/responses/${first.id}`)).status).toBe(404)
     const [reasoning, call] = first.output
     expect(reasoning.encrypted_content).toStartWith('gw1.')
@@ -206,17 +238,27 @@ describe('POST /v1/responses (JSON)', () => {
   })
 
   test('web_search goes upstream as the server web search tool, which the mock accepts as the API does', async () => {
-    const response = await create({ input: 'news?', tools: [{ type: 'web_search', user_location: { type: 'approximate', country: 'GB' } }], tool_choice: { type: 'web_search_preview' } })
+    const response = await create({
+      input: 'news?',
+      tools: [{ type: 'web_search', user_location: { type: 'approximate', country: 'GB' } }],
+      tool_choice: { type: 'web_search_preview' },
+    })
     expect(response.status).toBe(200)
     expect(response.headers.get('x-gateway-adjustments')).toBeNull()
-    expect(gateway.mock.requests[0]?.body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', user_location: { type: 'approximate', country: 'GB' } }])
+    expect(gateway.mock.requests[0]?.body.tools).toEqual([
+      { type: 'web_search_20250305', name: 'web_search', user_location: { type: 'approximate', country: 'GB' } },
+    ])
     expect(gateway.mock.requests[0]?.body.tool_choice).toEqual({ type: 'tool', name: 'web_search' })
   })
 
   test('a continuation after a web search sends the search blocks back as the API gave them', async () => {
     const search = [
       { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'bun 2 release' } },
-      { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://bun.sh', title: 'Bun', encrypted_content: 'opaque', page_age: null }] },
+      {
+        type: 'web_search_tool_result',
+        tool_use_id: 'srvtoolu_1',
+        content: [{ type: 'web_search_result', url: 'https://bun.sh', title: 'Bun', encrypted_content: 'opaque', page_age: null }],
+      },
       { type: 'text', text: 'Bun 2 is out.' },
     ]
     gateway.mock.reply({ kind: 'message', message: anthropicMessage({ id: 'msg_search', content: search as never, stop_reason: 'end_turn' }) })

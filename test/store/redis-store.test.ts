@@ -1,9 +1,9 @@
-import { RedisClient } from 'bun'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { RedisClient } from 'bun'
 import { createRedisResponseStore } from '../../src/store/redis-store.ts'
-import { StoreUnavailableError, type ResponseStore } from '../../src/store/response-store.ts'
+import { type ResponseStore, StoreUnavailableError } from '../../src/store/response-store.ts'
 import { freePort } from '../support/processes.ts'
-import { startRedisServer, stopRedisServers, type RedisServer } from '../support/redis-server.ts'
+import { type RedisServer, startRedisServer, stopRedisServers } from '../support/redis-server.ts'
 import { describeResponseStoreContract, sampleRecord } from './response-store-contract.ts'
 
 let server: RedisServer

@@ -23,7 +23,13 @@ export const sampleRecord = (over: Partial<StoredResponse> = {}): StoredResponse
       response: { id, object: 'response', status: 'completed', usage: { input_tokens: 12, output_tokens: 3 } },
       history: [
         { role: 'user', content: 'héllo ✓ "quoted"\nline two' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'c2ln==' }, { type: 'text', text: 'hi' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm', signature: 'c2ln==' },
+            { type: 'text', text: 'hi' },
+          ],
+        },
       ],
       metadata: null,
     },
@@ -98,7 +104,12 @@ export const describeResponseStoreContract = (backEnd: string, open: () => Respo
     })
 
     test('findItem finds an item of any response of the key; the latest written copy of an id wins', async () => {
-      const first = sampleRecord({ items: [{ id: 'msg_shared', item: { version: 1 } }, { id: 'msg_only_first', item: 1 }] })
+      const first = sampleRecord({
+        items: [
+          { id: 'msg_shared', item: { version: 1 } },
+          { id: 'msg_only_first', item: 1 },
+        ],
+      })
       const second = sampleRecord({ items: [{ id: 'msg_shared', item: { version: 2 } }] })
       await store.put(first)
       await store.put(second)
@@ -159,7 +170,7 @@ export const describeResponseStoreContract = (backEnd: string, open: () => Respo
       }
       await Promise.all(writes)
       for (const read of await Promise.all(reads)) {
-        const { version } = read?.data as { version: number }
+        const { version } = read!.data as { version: number }
         expect(read).toEqual(versioned(version))
       }
     })

@@ -82,9 +82,7 @@ describe('sqlite: several worker processes on one file', () => {
         await store.put({ id: 'resp_${worker}_' + n, keyId: 'k', createdAt: now, expiresAt: now + 600, data: { n }, items: [{ id: 'msg_${worker}_' + n, item: n }] })
       }
       await store.close()`
-    const procs = [1, 2].map((worker) =>
-      Bun.spawn([process.execPath, '-e', writer(worker)], { stdout: 'ignore', stderr: 'pipe' }),
-    )
+    const procs = [1, 2].map((worker) => Bun.spawn([process.execPath, '-e', writer(worker)], { stdout: 'ignore', stderr: 'pipe' }))
     try {
       const codes = await Promise.all(procs.map((proc) => proc.exited))
       const errors = await Promise.all(procs.map((proc) => new Response(proc.stderr).text()))

@@ -56,7 +56,10 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(calls.filter((c) => !c.id).every((c) => c.type === undefined && c.function.name === undefined)).toBe(true)
     // These recorded tools take no arguments: each call still ends with valid JSON.
     for (const index of [0, 1]) {
-      const args = calls.filter((c) => c.index === index).map((c) => c.function.arguments).join('')
+      const args = calls
+        .filter((c) => c.index === index)
+        .map((c) => c.function.arguments)
+        .join('')
       expect(JSON.parse(args)).toEqual({})
     }
     expect(finishReasons(text)).toEqual(['tool_calls'])
@@ -135,7 +138,10 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
   })
 
   test.each([
-    ['a text_delta with an escape JSON does not have', 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\\x"}}\n\n'],
+    [
+      'a text_delta with an escape JSON does not have',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\\x"}}\n\n',
+    ],
     ['a text_delta without text', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta' } })],
     ['a text_delta whose text is a number', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 5 } })],
     ['an input_json_delta without partial_json', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta' } })],
@@ -149,7 +155,11 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     const { text, outcome } = await runStream([...events.slice(0, 3), bad, ...events.slice(3)])
     const data = sseData(text)
     for (const frame of data.slice(0, -1)) expect(() => JSON.parse(frame)).not.toThrow()
-    expect(sseJson(text).filter((c) => c.error).map((c) => c.error.code)).toEqual(['upstream_bad_response'])
+    expect(
+      sseJson(text)
+        .filter((c) => c.error)
+        .map((c) => c.error.code),
+    ).toEqual(['upstream_bad_response'])
     expect(finishReasons(text)).toEqual([])
     expect(data.at(-1)).toBe('[DONE]')
     expect(outcome?.error?.code).toBe('upstream_bad_response')
@@ -195,7 +205,11 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     const all = new TextEncoder().encode([events[0], events[1], frame, ...events.slice(-3)].join(''))
     const emojiAt = all.indexOf(0xf0)
     const { text } = await runStream(splitAt(all, [emojiAt + 1, emojiAt + 2, emojiAt + 3]))
-    expect(deltas(text).map((d) => d.content ?? '').join('')).toBe('a😀b')
+    expect(
+      deltas(text)
+        .map((d) => d.content ?? '')
+        .join(''),
+    ).toBe('a😀b')
   })
 
   test('JSON-mode tool input streams as content and finishes with stop', async () => {
@@ -230,7 +244,11 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     }
     const { toStreamEvents } = await import('../../src/mock-upstream/mock-replies.ts')
     const { text } = await runStream(toStreamEvents(message as never).map(sseFrame), { plan: planFor({ jsonTool: true }) })
-    expect(deltas(text).flatMap((d) => d.tool_calls ?? []).filter((c) => c.id)).toHaveLength(1)
+    expect(
+      deltas(text)
+        .flatMap((d) => d.tool_calls ?? [])
+        .filter((c) => c.id),
+    ).toHaveLength(1)
     expect(finishReasons(text)).toEqual(['tool_calls'])
   })
 
@@ -239,8 +257,10 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     const all = deltas(text)
     expect(all.some((d) => d.tool_calls)).toBe(false)
     const calls = all.flatMap((d) => (d.function_call ? [d.function_call] : []))
-    const use = fixtureEvents('anthropic/tool-use.sse').find((e) => e.type === 'content_block_start' && (e.content_block as { type: string }).type === 'tool_use')
-    expect(calls[0]).toEqual({ name: (use?.content_block as { name: string }).name, arguments: '' })
+    const use = fixtureEvents('anthropic/tool-use.sse').find(
+      (e) => e.type === 'content_block_start' && (e.content_block as { type: string }).type === 'tool_use',
+    )
+    expect(calls[0]).toEqual({ name: (use!.content_block as { name: string }).name, arguments: '' })
     expect(calls.slice(1).every((c) => c.name === undefined)).toBe(true)
     const fragments = fixtureEvents('anthropic/tool-use.sse')
       .flatMap((e) => ((e.delta as { partial_json?: string })?.partial_json ? [(e.delta as { partial_json: string }).partial_json] : []))
@@ -253,7 +273,11 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     const { text } = await runStream([fixtureText('anthropic/parallel-tools.sse')], { plan: planFor({ legacyFunctions: true }) })
     const calls = deltas(text).flatMap((d) => (d.function_call ? [d.function_call] : []))
     expect(JSON.parse(calls.map((c) => c.arguments).join(''))).toEqual({})
-    expect(sseJson(text).filter((c) => c.error).map((c) => c.error.code)).toEqual(['upstream_bad_response'])
+    expect(
+      sseJson(text)
+        .filter((c) => c.error)
+        .map((c) => c.error.code),
+    ).toEqual(['upstream_bad_response'])
     expect(finishReasons(text)).toEqual([])
   })
 

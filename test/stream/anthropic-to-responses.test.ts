@@ -132,7 +132,7 @@ describe('recorded Anthropic streams → Responses events', () => {
 
   test('refusal: response.incomplete for content_filter, the explanation in a refusal part', async () => {
     const { events } = await runResponsesStream([fixtureText('anthropic/refusal.sse')])
-    const explanation = (fixtureEvents('anthropic/refusal.sse').find((e) => e.type === 'message_delta')?.delta as { stop_details: { explanation: string } })
+    const explanation = (fixtureEvents('anthropic/refusal.sse').find((e) => e.type === 'message_delta')!.delta as { stop_details: { explanation: string } })
       .stop_details.explanation
     expect(events.find((e) => e.event === 'response.refusal.done')?.data.refusal).toBe(explanation)
     expect(events.at(-1)).toMatchObject({

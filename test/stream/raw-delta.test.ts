@@ -13,10 +13,19 @@ const readBoth = (data: string) => {
 
 describe('raw delta fast path', () => {
   test.each([
-    ['{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\" \\u00e9"}}', { index: 0, type: 'text_delta', literal: '"Hi \\"you\\" \\u00e9"' }],
-    ['{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}  }   ', { index: 12, type: 'input_json_delta', literal: '"{\\"a\\":"' }],
+    [
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\" \\u00e9"}}',
+      { index: 0, type: 'text_delta', literal: '"Hi \\"you\\" \\u00e9"' },
+    ],
+    [
+      '{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}  }   ',
+      { index: 12, type: 'input_json_delta', literal: '"{\\"a\\":"' },
+    ],
     ['{"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":""}}', { index: 1, type: 'thinking_delta', literal: '""' }],
-    ['{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"}}', { index: 0, type: 'text_delta', literal: '"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"' }],
+    [
+      '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"}}',
+      { index: 0, type: 'text_delta', literal: '"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"' },
+    ],
   ])('%s', (data, expected) => {
     expect(readBoth(data)).toEqual(expected as never)
   })

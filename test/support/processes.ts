@@ -77,6 +77,8 @@ export const stopAll = async () => {
 
 /** PIDs of the direct children of `pid` (the launcher's workers). */
 export const childPids = async (pid: number): Promise<number[]> => {
-  const text = await Bun.file(`/proc/${pid}/task/${pid}/children`).text().catch(() => '')
+  const text = await Bun.file(`/proc/${pid}/task/${pid}/children`)
+    .text()
+    .catch(() => '')
   return text.trim().split(/\s+/).filter(Boolean).map(Number)
 }

@@ -1,7 +1,7 @@
-import { RedisClient } from 'bun'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { RedisClient } from 'bun'
 import { freePort } from './processes.ts'
 
 export type RedisServer = {
@@ -49,14 +49,16 @@ export const startRedisServer = async ({ port }: { port?: number } = {}): Promis
 const spawnServer = (binary: string, port: number) => {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-redis-'))
   const logFile = join(dir, 'redis.log')
-  const proc = Bun.spawn(
-    [binary, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', logFile],
-    { stdout: 'ignore', stderr: 'ignore' },
-  )
+  const proc = Bun.spawn([binary, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', logFile], {
+    stdout: 'ignore',
+    stderr: 'ignore',
+  })
   const url = `redis://127.0.0.1:${port}`
   let log = ''
   const answering = waitUntilAnswering(url, proc).catch(async (error: Error) => {
-    log = await Bun.file(logFile).text().catch(() => '')
+    log = await Bun.file(logFile)
+      .text()
+      .catch(() => '')
     throw new Error(`${error.message}\nredis-server log:\n${log}`)
   })
   const server = {

@@ -113,7 +113,10 @@ export type InProcessGateway = {
 export const startInProcessGateway = async ({
   env = {},
   idleTimeout = 30,
-}: { env?: Record<string, string>; idleTimeout?: number } = {}): Promise<InProcessGateway> => {
+}: {
+  env?: Record<string, string>
+  idleTimeout?: number
+} = {}): Promise<InProcessGateway> => {
   const mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []

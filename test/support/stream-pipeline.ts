@@ -20,10 +20,7 @@ export const planFor = (overrides: Partial<AnthropicRequestPlan> = {}): Anthropi
 export const TEST_STREAM_SETTINGS = { idleTimeoutSeconds: 5, clientIdleSeconds: 5, heartbeatMs: 0, maxEventSize: 16 * 1024 * 1024 }
 
 /** Bytes as an upstream event stream, opened as the routes open it. A number among the chunks is a pause of that many milliseconds. */
-export const openTestStream = async (
-  chunks: readonly (string | Uint8Array | number)[],
-  { heartbeatMs = 0, contentType = 'text/event-stream' } = {},
-) => {
+export const openTestStream = async (chunks: readonly (string | Uint8Array | number)[], { heartbeatMs = 0, contentType = 'text/event-stream' } = {}) => {
   let i = 0
   let aborted: unknown
   let upstream: ReadableStreamDefaultController<Uint8Array>
@@ -95,7 +92,18 @@ type ToolCallDelta = { index: number; id?: string; type?: string; function?: { n
  */
 export const streamContent = (text: string) => {
   const frames = text.split('\n\n').filter(Boolean)
-  const choices: Record<number, { content: string; reasoning: string; refusal: string; roles: unknown[]; thinking: unknown[]; tools: Record<number, { id: string; name: string; arguments: string }>; finish: unknown[] }> = {}
+  const choices: Record<
+    number,
+    {
+      content: string
+      reasoning: string
+      refusal: string
+      roles: unknown[]
+      thinking: unknown[]
+      tools: Record<number, { id: string; name: string; arguments: string }>
+      finish: unknown[]
+    }
+  > = {}
   const usage: unknown[] = []
   const errors: unknown[] = []
   for (const frame of frames) {

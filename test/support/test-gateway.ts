@@ -44,7 +44,11 @@ export const startGateway = async ({
   env = {},
   mock: mockOptions = {},
   idleTimeout = 30,
-}: { env?: Record<string, string>; mock?: MockUpstreamOptions; idleTimeout?: number } = {}): Promise<TestGateway> => {
+}: {
+  env?: Record<string, string>
+  mock?: MockUpstreamOptions
+  idleTimeout?: number
+} = {}): Promise<TestGateway> => {
   const mock = createMockUpstream({ apiKey: UPSTREAM_KEY, ...mockOptions })
   const config = loadConfig({ ...baseEnv(mock.url), ...env })
   const logs: string[] = []

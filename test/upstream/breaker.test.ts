@@ -22,9 +22,17 @@ describe('circuit breaker (injected clock)', () => {
     ['two in a row', ['failure', 'failure'], 'closed'],
     ['three in a row', ['failure', 'failure', 'failure'], 'open'],
     ['a success between resets the run', ['failure', 'failure', 'success', 'failure', 'failure'], 'closed'],
-    ['5 of 11 failed, never 3 in a row', ['failure', 'failure', 'success', 'failure', 'failure', 'success', 'success', 'failure', 'success', 'success', 'success'], 'closed'],
+    [
+      '5 of 11 failed, never 3 in a row',
+      ['failure', 'failure', 'success', 'failure', 'failure', 'success', 'success', 'failure', 'success', 'success', 'success'],
+      'closed',
+    ],
     ['more than half of 10 failed', ['failure', 'success', 'failure', 'failure', 'success', 'failure', 'success', 'failure', 'success', 'failure'], 'open'],
-    ['exactly half of 10 is not more than half', ['failure', 'success', 'failure', 'success', 'failure', 'success', 'failure', 'success', 'failure', 'success'], 'closed'],
+    [
+      'exactly half of 10 is not more than half',
+      ['failure', 'success', 'failure', 'success', 'failure', 'success', 'failure', 'success', 'failure', 'success'],
+      'closed',
+    ],
     ['401/403 at once', ['auth_failure'], 'open'],
     ['a client leaving is no verdict', ['released', 'released', 'released'], 'closed'],
   ])('%s → %s', (_, results, state) => {

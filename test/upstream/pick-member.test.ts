@@ -19,7 +19,10 @@ describe('choice of a pool member', () => {
   })
 
   test.each([
-    [[0, 0.24, 0.25, 0.49, 0.5, 0.99], ['a', 'a', 'b', 'b', 'c', 'c']],
+    [
+      [0, 0.24, 0.25, 0.49, 0.5, 0.99],
+      ['a', 'a', 'b', 'b', 'c', 'c'],
+    ],
   ])('weighted random follows the weights (random %j)', (draws, names) => {
     const members = [A, B, C]
     expect(draws.map((draw) => pickWeighted(members, () => draw)?.name)).toEqual(names)

@@ -66,8 +66,11 @@ describe('failover before the first byte', () => {
     ['529', OVERLOADED],
     ['503', { kind: 'error', status: 503, type: 'api_error', message: 'Unavailable' }],
     ['a stall past UPSTREAM_TIMEOUT', { kind: 'stall' }],
-    ['an overloaded error as the first event', { kind: 'events', events: [{ type: 'ping' }, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }] }],
-    ['silence before the first event', { kind: 'events', events: [{ type: 'ping' }], then: 'stall' }],
+    [
+      'an overloaded error as the first event',
+      { kind: 'events', events: [{ type: 'ping' }, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }] },
+    ],
+    ['silence before the first event', { kind: 'events', events: [{ type: 'ping' }], ending: 'stall' }],
   ])('%s on one upstream → the other answers, the client sees one success (stream and not)', async (_, fault) => {
     const gw = await start([{ name: 'a' }, { name: 'b' }], { UPSTREAM_RETRIES: '1', UPSTREAM_TIMEOUT: '0.5' })
     // An event stream is the answer to a stream request only.
@@ -103,7 +106,18 @@ describe('failover before the first byte', () => {
     gw.mock(first.name).reply({
       kind: 'events',
       events: [
-        { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: HELLO.model, content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } } },
+        {
+          type: 'message_start',
+          message: {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: HELLO.model,
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: 1, output_tokens: 1 },
+          },
+        },
         { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
         { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
         { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
@@ -190,7 +204,13 @@ describe('per upstream betas, and keys kept out of the log', () => {
 })
 
 describe('automatic prompt caching per upstream capability', () => {
-  const LONG = { ...HELLO, messages: [{ role: 'system', content: 'Facts only. '.repeat(600) }, { role: 'user', content: 'Hello!' }] }
+  const LONG = {
+    ...HELLO,
+    messages: [
+      { role: 'system', content: 'Facts only. '.repeat(600) },
+      { role: 'user', content: 'Hello!' },
+    ],
+  }
 
   test.each([
     ['breakpoints', ['system.cache_control:added', 'messages.cache_control:added'], false, 2],
@@ -221,7 +241,13 @@ describe('automatic prompt caching per upstream capability', () => {
     expect(JSON.stringify(off.mock('only').requests[0]?.body)).not.toContain('cache_control')
     const gw = await start([{ name: 'only' }])
     const parts = [1, 2, 3, 4].map((i) => ({ type: 'text', text: `part ${i} ${'x'.repeat(2000)}`, cache_control: { type: 'ephemeral' } }))
-    const response = await gw.chat({ ...HELLO, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: parts }] })
+    const response = await gw.chat({
+      ...HELLO,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: parts },
+      ],
+    })
     expect(response.status).toBe(200)
     expect(response.headers.get('x-gateway-adjustments')).toBeNull()
     expect(JSON.stringify(gw.mock('only').requests[0]?.body).match(/cache_control/g)?.length).toBe(4)

@@ -1,9 +1,17 @@
 import { describe, expect, test } from 'bun:test'
 import type { OpenAIError } from '../../src/errors/openai-error.ts'
 import { createLogger } from '../../src/logging/logger.ts'
-import type { PoolMember } from '../../src/upstream/pool-members.ts'
 import { createUpstreamPool, FAILOVER_OUTCOMES, outcomeOfError, outcomeOfStatus } from '../../src/upstream/pool.ts'
-import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, toOpenAIErrorFromUpstream, upstreamBadResponse, upstreamTimeout, upstreamUnreachable } from '../../src/upstream/upstream-error.ts'
+import type { PoolMember } from '../../src/upstream/pool-members.ts'
+import {
+  clientClosed,
+  streamIncomplete,
+  toOpenAIErrorFromEvent,
+  toOpenAIErrorFromUpstream,
+  upstreamBadResponse,
+  upstreamTimeout,
+  upstreamUnreachable,
+} from '../../src/upstream/upstream-error.ts'
 
 const SETTINGS = { failures: 3, minRequests: 10, ratio: 0.5, windowMs: 30_000, cooldownMs: 10_000 }
 

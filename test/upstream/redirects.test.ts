@@ -45,7 +45,10 @@ describe('upstream redirects are not followed', () => {
     expect(message).not.toContain('hunter2')
     expect(response.headers.get('x-upstream-request-id')).toBe('req_redirect')
     expect(elsewhere.conns).toHaveLength(0)
-    const line = gw.logs.slice(logsBefore).map((text) => JSON.parse(text)).find((entry) => entry.msg === 'request')
+    const line = gw.logs
+      .slice(logsBefore)
+      .map((text) => JSON.parse(text))
+      .find((entry) => entry.msg === 'request')
     expect(line).toMatchObject({ status: 502, error_code: 'upstream_bad_response', upstream_location: `http://127.0.0.1:${elsewhere.port}${upstreamPath}` })
     expect(JSON.stringify(line)).not.toContain('hunter2')
     expect(JSON.stringify(line)).not.toContain(UPSTREAM_KEY)

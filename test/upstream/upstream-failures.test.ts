@@ -84,7 +84,7 @@ describe('upstream errors before the first byte → a real HTTP error (wire doc 
 
 describe('after the first byte → an error chunk and [DONE]', () => {
   test('an upstream that keeps its connection open after message_stop does not hold the client', async () => {
-    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), then: 'stall' })
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse'), ending: 'stall' })
     const started = performance.now()
     const text = await (await gw.chat(STREAM)).text()
     expect(performance.now() - started).toBeLessThan(1000)
@@ -106,13 +106,19 @@ describe('after the first byte → an error chunk and [DONE]', () => {
     const response = await gw.chat(STREAM)
     expect(response.status).toBe(200)
     const text = await response.text()
-    expect(sseJson(text).filter((c) => c.error)).toEqual([{ error: { message: 'Internal server error', type: 'server_error', param: null, code: 'api_error' } }])
+    expect(sseJson(text).filter((c) => c.error)).toEqual([
+      { error: { message: 'Internal server error', type: 'server_error', param: null, code: 'api_error' } },
+    ])
     expect(sseData(text).at(-1)).toBe('[DONE]')
   })
 
   test('n = 2: an error in one choice ends the whole stream once, and the other upstream is closed', async () => {
     const events = fixtureEvents('anthropic/text.sse')
-    const failing: MockReply = { kind: 'events', events: [...events.slice(0, 4), { type: 'error', error: { type: 'api_error', message: 'boom' } }], delayMs: 20 }
+    const failing: MockReply = {
+      kind: 'events',
+      events: [...events.slice(0, 4), { type: 'error', error: { type: 'api_error', message: 'boom' } }],
+      delayMs: 20,
+    }
     const slow: MockReply = { kind: 'events', events, delayMs: 60 }
     gw.mock.reply(failing, slow)
     const text = await (await gw.chat({ ...STREAM, n: 2 })).text()
@@ -160,7 +166,7 @@ describe('time-outs and unreachable upstreams', () => {
   })
 
   test('silence mid-stream → the content so far, an upstream_timeout chunk, [DONE]', async () => {
-    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 4), then: 'stall' })
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 4), ending: 'stall' })
     const text = await (await gw.chat(STREAM)).text()
     expect(sseJson(text).at(-1).error.code).toBe('upstream_timeout')
     expect(sseData(text).at(-1)).toBe('[DONE]')
