@@ -2,7 +2,7 @@ import type { Message } from '../anthropic/response-schema.ts'
 import type { ResponsesOutputContext } from '../mapping/to-responses-output.ts'
 import type { ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { AnthropicToResponsesStream, type ResponsesStreamOutcome } from '../stream/anthropic-to-responses.ts'
-import { type OpenedStream, pipeUpstream, type StreamSettings, stageOptionsOf } from './answer-stream.ts'
+import { type OpenedStream, type StreamSettings, stageOptionsOf } from './answer-stream.ts'
 
 /**
  * The Responses API event frames of one opened upstream stream (openUpstreamStream): the upstream
@@ -31,6 +31,5 @@ export const toResponsesEventStream = ({
     onEnd,
     ...stageOptionsOf(opened, settings),
   })
-  pipeUpstream(opened, settings, stage)
   return { stage, frames: stage.readable }
 }

@@ -3,10 +3,9 @@ import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
 import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
-import type { EventStageOptions, UpstreamEventStage } from '../stream/upstream-event-stage.ts'
-import { pacedBody } from '../upstream/paced-body.ts'
+import type { EventStageOptions } from '../stream/upstream-event-stage.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
-import { streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
+import { toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 import { watchWaits } from '../upstream/wait-watch.ts'
 
 export type StreamSettings = { idleTimeoutSeconds: number; clientIdleSeconds: number; heartbeatMs: number; maxEventSize: number }
@@ -89,22 +88,10 @@ export const stageOptionsOf = (opened: OpenedStream, settings: StreamSettings): 
   decoder: opened.decoder,
   first: opened.first,
   pending: opened.pending,
+  reply: opened.reply,
+  body: opened.body,
+  limits: settings,
 })
-
-/**
- * The rest of the upstream body into a stage, paced by the client (see pacedBody): a failing
- * upstream, or a client that takes nothing, ends the stage with that fault. `preventAbort` keeps
- * the pipe from erroring the stage first, so the stage can still write its failure frames.
- */
-export const pipeUpstream = (opened: OpenedStream, settings: StreamSettings, stage: UpstreamEventStage) => {
-  const body = pacedBody(opened.reply, opened.body, settings, {
-    onEnd: (fault) => {
-      if (fault) stage.abortWith(fault)
-      return undefined
-    },
-  })
-  body.pipeTo(stage.writable, { preventAbort: true }).catch(() => stage.abortWith(streamIncomplete()))
-}
 
 /**
  * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
@@ -139,7 +126,6 @@ export const toChunkStream = ({
     ...stageOptionsOf(opened, settings),
     onEnd,
   })
-  pipeUpstream(opened, settings, mapper)
   return { mapper, frames: mapper.readable }
 }
 

@@ -178,7 +178,7 @@ const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, 
     return frames
   })
   const frames = terminal
-    ? (choices[0] as ReadableStream<string>)
+    ? (choices[0] as ReadableStream<Uint8Array>)
     : mergeChoiceStreams({
         streams: choices,
         usageFrame: () =>

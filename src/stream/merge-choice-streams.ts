@@ -11,18 +11,18 @@ export const mergeChoiceStreams = ({
   usageFrame,
   firstError,
 }: {
-  streams: readonly ReadableStream<string>[]
+  streams: readonly ReadableStream<Uint8Array>[]
   /** The usage chunk to write before `[DONE]`, or '' (called once all streams ended). */
   usageFrame: () => string
   /** An error one of the streams ended in (its frame was already written). */
   firstError: () => OpenAIError | undefined
-}): ReadableStream<string> => {
+}): ReadableStream<Uint8Array | string> => {
   const readers = streams.map((stream) => stream.getReader())
   let waiting: (() => void)[] = []
   let closed = false
   const cancelAll = (reason?: unknown) => Promise.all(readers.map((reader) => reader.cancel(reason).catch(() => {})))
 
-  return new ReadableStream<string>({
+  return new ReadableStream<Uint8Array | string>({
     start(controller) {
       const pump = async (reader: (typeof readers)[number]) => {
         for (;;) {

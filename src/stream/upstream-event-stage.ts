@@ -1,9 +1,20 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
 import { OpenAIError } from '../errors/openai-error.ts'
+import type { PaceLimits } from '../upstream/paced-body.ts'
+import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
+import { watchWaits } from '../upstream/wait-watch.ts'
 import { KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { type RawDelta, readRawDelta } from './raw-delta.ts'
 import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
+
+const internalStreamError = (error: unknown) =>
+  new OpenAIError({
+    status: 500,
+    type: 'server_error',
+    code: 'internal_error',
+    message: `The gateway failed while relaying the answer (${error instanceof Error ? error.name : 'error'})`,
+  })
 
 export type EventStageOptions = {
   heartbeatMs: number
@@ -13,6 +24,11 @@ export type EventStageOptions = {
   first: StreamEvent | undefined
   /** The data of events that arrived in the same read as the first one. */
   pending: readonly string[]
+  /** The upstream answer and the rest of its body, which the stage reads as the client takes its frames. */
+  reply: UpstreamReply
+  body: ReadableStream<Uint8Array>
+  /** UPSTREAM_TIMEOUT for the upstream's silence, CLIENT_IDLE_TIMEOUT for a client that takes nothing. */
+  limits: PaceLimits
 }
 
 /** What a mapper writes with; frames of one upstream read go out as one chunk at its end. */
@@ -46,42 +62,79 @@ export type EventMapper = {
 }
 
 /**
- * Anthropic SSE bytes → a client protocol's frames, one stage for every protocol: decode, parse
- * (raw-delta fast path, else JSON) and map each read, then write its frames as one chunk.
- * Owns what every protocol shares: the heartbeat, UPSTREAM_TIMEOUT silence, a cut or unreadable
- * upstream, the client going away, and `abortWith` for a drain. Once the answer is complete the
- * stream closes, which also closes the upstream body: an upstream that keeps its connection open
- * after `message_stop` must not hold the client.
+ * Anthropic SSE bytes → a client protocol's frames, one stage for every protocol: read the
+ * upstream body, decode, parse (raw-delta fast path, else JSON) and map each read, then write its
+ * frames as one chunk. The output is a Bun direct stream: each read's chunk is written straight to
+ * the client's socket, and the next upstream read waits until the socket has taken it, so a paused
+ * client holds the upstream back without a queue in between. Owns what every protocol shares: the
+ * heartbeat, UPSTREAM_TIMEOUT silence and CLIENT_IDLE_TIMEOUT idleness (timed apart, see
+ * watchWaits), a cut or unreadable upstream, the client going away, and `abortWith` for a drain.
+ * Once the answer is complete the stream closes, which also closes the upstream body: an upstream
+ * that keeps its connection open after `message_stop` must not hold the client.
  */
-export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
+export class UpstreamEventStage {
+  /** The client's frames, as UTF-8 chunks when read with a reader (n > 1 choices are merged so). */
+  readonly readable: ReadableStream<Uint8Array>
   /** Ends the stream now with the mapper's failure frames (drain deadline); no-op once it has ended. */
   readonly abortWith: (error: OpenAIError) => void
 
   constructor(options: EventStageOptions, createMapper: (out: StageOutput) => EventMapper) {
-    const { decoder } = options
+    const { decoder, reply, body } = options
     let ended = false
     let reported = false
-    /** The readable side was closed (terminate), after an error or a complete answer. */
+    /** Nothing more is written: after an error, a complete answer, or the client leaving. */
     let closed = false
+    /** The client left or stopped reading: its stream is neither written nor closed any more. */
+    let dropped = false
     let closing: Promise<string> | undefined
     let heartbeat: ReturnType<typeof setTimeout> | undefined
-    let ctrl: TransformStreamDefaultController<string>
-    /** Frames of the read being processed, written as one chunk at its end. */
+    let sink: ReadableStreamDirectController | undefined
+    /** The socket has not taken everything written yet: the next upstream read waits for it. */
+    let draining: Promise<unknown> | undefined
+    /** Resolves once the stage is closed, so that no wait outlives it. */
+    const { promise: whenClosed, resolve: wakeClosed } = Promise.withResolvers<void>()
+    /** Resolves when the client's stream is cancelled (the client left, or its dropped connection closed). */
+    const { promise: whenGone, resolve: gone } = Promise.withResolvers<void>()
+    /** Resolves at the client's first pull: frames mapped before it wait in `out`. */
+    const { promise: hasSink, resolve: sinkReady } = Promise.withResolvers<void>()
+    /** Frames of the read being processed, written as one chunk at its end (or before the first pull). */
     let out = ''
 
+    const write = (text: string) => {
+      if (!sink || dropped) return
+      // A pending promise: the socket's buffer is full, and resolves once it has drained.
+      const written = sink.write(text)
+      if (written instanceof Promise) draining = written
+      else sink.flush()
+    }
     const flushOut = () => {
       mapper.flush?.()
-      if (out === '') return
-      ctrl.enqueue(out)
+      if (out === '' || !sink) return
+      write(out)
       out = ''
     }
+    /** The upstream is done or not wanted any more; an answer already whole loses nothing. */
+    const releaseUpstream = () => {
+      ;(reader ?? body).cancel().catch(() => {})
+    }
     const close = () => {
+      if (closed) return
       closed = true
-      ctrl.terminate()
+      wakeClosed()
+      releaseUpstream()
+      if (sink && !dropped) sink.close()
+    }
+    /** The client is gone (or took nothing for CLIENT_IDLE_TIMEOUT): stop at once, write nothing more. */
+    const drop = () => {
+      dropped = true
+      closed = true
+      wakeClosed()
+      releaseUpstream()
     }
     const report = (error: OpenAIError | undefined) => {
       if (reported) return
       reported = true
+      waits.stop()
       // Not synchronously: the stream may end while it is still being constructed (a first event
       // that ends it), before its owner holds a reference to it.
       queueMicrotask(() => mapper.ended(error))
@@ -95,11 +148,10 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       if (ended) return
       stop()
       if (error.status === 499) {
-        // The client's doing (it stopped reading): erroring the stream drops its connection, and
-        // without a reason, which Bun would print as if it were uncaught.
+        // The client's doing (it stopped reading): the stream is not closed, since a close would
+        // write the end of a whole answer; the route drops the connection instead.
         report(error)
-        closed = true
-        ctrl.error()
+        drop()
         return
       }
       mapper.flush?.()
@@ -108,6 +160,8 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       flushOut()
       close()
     }
+
+    const waits = watchWaits(reply, options.limits.idleTimeoutSeconds, { seconds: options.limits.clientIdleSeconds, onIdle: fail })
 
     const mapper = createMapper({
       emit: (frame) => {
@@ -127,29 +181,25 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
     })
 
     /** What ends each read: its frames, then the close of a finished stream (after `closing`, if any). */
-    const endRead = (): Promise<void> | undefined => {
+    const endRead = async () => {
       flushOut()
-      if (!ended || closed) return undefined
+      if (!ended || closed) return
       const last = closing
-      if (!last) {
-        close()
-        return undefined
-      }
       closing = undefined
-      return last.then(
-        (frames) => {
+      if (last) {
+        try {
+          const frames = await last
           if (closed) return
-          ctrl.enqueue(frames)
+          out += frames
           report(undefined)
-          close()
-        },
-        (error: OpenAIError) => {
+        } catch (error) {
           if (closed) return
-          ctrl.enqueue(mapper.failure(error))
-          report(error)
-          close()
-        },
-      )
+          out += mapper.failure(error as OpenAIError)
+          report(error as OpenAIError)
+        }
+        flushOut()
+      }
+      close()
     }
 
     /**
@@ -181,6 +231,28 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       mapEvent(event)
     }
 
+    const onRead = (bytes: Uint8Array) => {
+      heartbeat?.refresh()
+      try {
+        decoder.decode(bytes, onSseEvent)
+      } catch (error) {
+        // Only the parser's own refusal is the upstream's fault; anything else is ours and rethrown.
+        if (!(error instanceof SseEventTooLargeError)) throw error
+        fail(upstreamBadResponse(error.message))
+      }
+    }
+
+    const onUpstreamEnd = () => {
+      const fired = waits.fired()
+      if (fired) return fail(fired)
+      try {
+        decoder.end(onSseEvent)
+      } catch {
+        // a half event at the end is discarded either way
+      }
+      if (!ended) fail(streamIncomplete())
+    }
+
     const beat = () => {
       if (ended) return
       out += KEEP_ALIVE_FRAME
@@ -188,44 +260,68 @@ export class UpstreamEventStage extends TransformStream<Uint8Array, string> {
       heartbeat?.refresh()
     }
 
-    super({
-      start(controller) {
-        ctrl = controller
-        out += mapper.opening()
-        if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
-        if (options.first) mapEvent(options.first)
-        for (const data of options.pending) onSseEvent(data, 0, data.length)
-        return endRead()
-      },
-      transform(bytes) {
-        if (ended) return
-        heartbeat?.refresh()
+    let reader: ReturnType<typeof body.getReader> | undefined
+    /** Reads the upstream one chunk at a time, each only once the client has taken the last. */
+    const relay = async () => {
+      const upstream = body.getReader()
+      reader = upstream
+      let first = true
+      while (!ended) {
+        // One read may run ahead of the client's first pull; after it, the client sets the pace.
+        const wait = !first && !sink ? hasSink : draining
+        first = false
+        if (wait) {
+          // The wait is the client's now (CLIENT_IDLE_TIMEOUT), not the upstream's.
+          waits.handedOn()
+          await Promise.race([wait, whenClosed])
+          draining = undefined
+          if (closed) return
+        }
+        waits.reading()
+        let read: Awaited<ReturnType<typeof upstream.read>>
         try {
-          decoder.decode(bytes, onSseEvent)
+          read = await upstream.read()
         } catch (error) {
-          // Only the parser's own refusal is the upstream's fault; anything else is ours and rethrown.
-          if (!(error instanceof SseEventTooLargeError)) throw error
-          return fail(upstreamBadResponse(error.message))
+          fail(waits.faultOf(error))
+          break
         }
-        return endRead()
-      },
-      flush() {
-        if (ended) return
-        try {
-          decoder.end(onSseEvent)
-        } catch {
-          // a half event at the end is discarded either way
+        if (ended) break
+        if (read.done) onUpstreamEnd()
+        else onRead(read.value)
+        await endRead()
+      }
+      await endRead()
+    }
+
+    this.readable = new ReadableStream<Uint8Array>({
+      type: 'direct',
+      async pull(controller) {
+        sink = controller
+        sinkReady()
+        // What was mapped before this first pull (the opening, the first events, a drain's frames).
+        flushOut()
+        if (closed) {
+          if (!dropped) controller.close()
+          return
         }
-        if (!ended) fail(streamIncomplete())
-        return endRead()
+        await whenClosed
+        // A dropped client's stream must not end as if whole, which a settled pull would do.
+        if (dropped) await whenGone
       },
-      // Called when the client goes away (WHATWG Streams `transformer.cancel`, Bun ≥ 1.2; not in bun-types yet).
       cancel() {
+        // The client went away: the upstream request ends with it.
         stop()
-        closed = true
         report(clientClosed())
+        drop()
+        gone()
       },
-    } as Transformer<Uint8Array, string>)
+    })
+    out += mapper.opening()
+    if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
+    if (options.first) mapEvent(options.first)
+    for (const data of options.pending) onSseEvent(data, 0, data.length)
+    // A mapping bug must not pass for an upstream fault, nor leave the stream open.
+    relay().catch((error: unknown) => fail(internalStreamError(error)))
     this.abortWith = fail
   }
 }

@@ -351,9 +351,11 @@ describe('the store write before the terminal event', () => {
       onEnd: () => {},
     })
     let text = ''
+    const decoder = new TextDecoder()
     for await (const chunk of frames) {
-      if (chunk.includes('event: response.completed')) storedBeforeTerminal = stored !== undefined
-      text += chunk
+      const piece = decoder.decode(chunk, { stream: true })
+      if (piece.includes('event: response.completed')) storedBeforeTerminal = stored !== undefined
+      text += piece
     }
     expect(storedBeforeTerminal).toBe(true)
     const events = responseEvents(text)
