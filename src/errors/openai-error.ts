@@ -56,3 +56,7 @@ export const invalidRequest = (message: string, param: string | null = null, cod
   new OpenAIError({ status: 400, type: 'invalid_request_error', code, message, param })
 
 export const unsupported = (message: string, param: string) => invalidRequest(message, param, 'unsupported_parameter')
+
+/** Why upstream requests were aborted when the gateway failed before its answer left (never sent to a client). */
+export const gatewayFailed = () =>
+  new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { Message } from '../anthropic/response-schema.ts'
-import { OpenAIError } from '../errors/openai-error.ts'
+import { gatewayFailed } from '../errors/openai-error.ts'
 import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
@@ -133,9 +133,6 @@ const answerJson = async ({ plan, open, created, headers, log, signal }: AnswerA
   log.markFirstByte()
   return new Response(JSON.stringify(completion), { headers: { ...JSON_HEADERS, ...headers } })
 }
-
-/** Why the upstream streams of an answer that failed before it left were aborted. */
-const gatewayFailed = () => new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
 
 const answerStream = async (args: AnswerArgs<OpenedStream>) => {
   const opened = await forEachChoice(args.plan.n, args.signal, args.open, (stream) => {

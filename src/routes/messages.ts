@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
+import { gatewayFailed } from '../errors/openai-error.ts'
 import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
@@ -110,7 +111,14 @@ export const messagesRoute = (deps: MessagesDeps) => {
         tap?.feed,
       )
       deps.registry.add(inFlight)
-      return new Response(piped, { status: reply.response.status, headers })
+      try {
+        return new Response(piped, { status: reply.response.status, headers })
+      } catch (error) {
+        // No answer leaves: the upstream stream must not run on (billed, and counted as open) behind it.
+        deps.registry.delete(inFlight)
+        reply.abort(gatewayFailed())
+        throw error
+      }
     }
   const options = { parse: ({ request }: { request: Request }) => readJsonBody(request, deps.maxBodyBytes), body: NativeMessagesRequest }
   return new Elysia({ name: 'messages' }).post('/v1/messages', handle('messages'), options).post('/v1/messages/count_tokens', handle('count_tokens'), options)

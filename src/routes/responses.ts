@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { Message } from '../anthropic/response-schema.ts'
-import { OpenAIError } from '../errors/openai-error.ts'
+import { gatewayFailed, OpenAIError } from '../errors/openai-error.ts'
 import { dropConnection } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
@@ -72,9 +72,6 @@ type Exchange = {
   /** Closes the connection of a client that stopped reading (streams only). */
   dropClient: () => void
 }
-
-/** Why the upstream stream of an answer that failed before it left was aborted. */
-const gatewayFailed = () => new OpenAIError({ status: 500, type: 'server_error', code: 'internal_error', message: 'The gateway failed before it could answer' })
 
 const outputContext = ({ plan, newId }: Exchange): ResponsesOutputContext => ({
   newId,

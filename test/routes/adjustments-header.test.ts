@@ -88,4 +88,27 @@ describe('odd unknown fields through the gateway', () => {
     expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
     expect(gw.registry.size).toBe(0)
   })
+
+  test('the same on the native /v1/messages stream: the upstream is aborted and no stream is left registered', async () => {
+    gw.mock.reset()
+    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 3), ending: 'stall' })
+    const RealResponse = globalThis.Response
+    globalThis.Response = class extends RealResponse {
+      constructor(body?: ConstructorParameters<typeof Response>[0], init?: { status?: number; headers?: Record<string, string> }) {
+        // The gateway names the status it passes on; the in-process mock upstream does not.
+        if (body instanceof ReadableStream && init?.status === 200) throw new Error('injected failure')
+        super(body, init)
+      }
+    } as typeof Response
+    let response: Response
+    try {
+      response = await gw.post('/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    } finally {
+      globalThis.Response = RealResponse
+    }
+    expect(response.status).toBe(500)
+    await Bun.sleep(100)
+    expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+    expect(gw.registry.size).toBe(0)
+  })
 })
