@@ -15,6 +15,7 @@ import { toEncryptedReasoning } from './reasoning-payload.ts'
 import { refusalOf } from './to-openai-finish-reason.ts'
 import { type ResponsesStatus, toResponsesStatus } from './to-responses-status.ts'
 import { toResponsesUsage } from './to-responses-usage.ts'
+import { upstreamString } from './upstream-fields.ts'
 
 /** The client's tool an Anthropic tool name stands for (namespace tools are flattened upstream). */
 export type ClientTool = { type: 'function' | 'custom'; name: string; namespace?: string }
@@ -47,14 +48,22 @@ type ServerToolUse = { name?: unknown; input?: { query?: unknown } }
 
 /** The one place that decides what a block becomes; undefined: nothing for the client (server tool results). */
 export const outputItemTypeOf = (block: ResponseBlock, context: ResponsesOutputContext): OutputItemType | undefined => {
+  // The fields an item is built from are checked here, once: one missing is the upstream's fault.
   switch (block.type) {
     case 'text':
+      upstreamString(block, 'text')
       return 'message'
-    case 'tool_use':
-      if (block.name === context.jsonTool) return 'message'
-      return context.toolNames.get(block.name)?.type === 'custom' ? 'custom_tool_call' : 'function_call'
+    case 'tool_use': {
+      upstreamString(block, 'id')
+      const name = upstreamString(block, 'name')
+      if (name === context.jsonTool) return 'message'
+      return context.toolNames.get(name)?.type === 'custom' ? 'custom_tool_call' : 'function_call'
+    }
     case 'thinking':
+      upstreamString(block, 'thinking')
+      return 'reasoning'
     case 'redacted_thinking':
+      upstreamString(block, 'data')
       return 'reasoning'
     case 'server_tool_use':
       return (block as ServerToolUse).name === 'web_search' ? 'web_search_call' : undefined

@@ -12,6 +12,7 @@ import {
 } from '../mapping/to-responses-output.ts'
 import { toResponsesStatus } from '../mapping/to-responses-status.ts'
 import { toResponsesUsage } from '../mapping/to-responses-usage.ts'
+import { upstreamString } from '../mapping/upstream-fields.ts'
 import type { OutputItem, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { mergeUsage } from './merge-usage.ts'
 import { createResponseFrames } from './response-frames.ts'
@@ -117,8 +118,13 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
       block.announced = false
     }
     // Text a block starts with is its first delta.
-    if (start.type === 'text' && start.text) onDelta(index, JSON.stringify(start.text))
-    else if (start.type === 'thinking' && start.thinking) onDelta(index, JSON.stringify(start.thinking))
+    if (start.type === 'text') {
+      const text = upstreamString(start, 'text')
+      if (text) onDelta(index, JSON.stringify(text))
+    } else if (start.type === 'thinking') {
+      const thinking = upstreamString(start, 'thinking')
+      if (thinking) onDelta(index, JSON.stringify(thinking))
+    }
   }
 
   const onBlockStop = (index: number) => {
@@ -178,14 +184,14 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
         const delta = event.delta
         switch (delta.type) {
           case 'text_delta':
-            return onDelta(event.index, JSON.stringify(delta.text))
+            return onDelta(event.index, JSON.stringify(upstreamString(delta, 'text')))
           case 'input_json_delta':
-            return onDelta(event.index, JSON.stringify(delta.partial_json))
+            return onDelta(event.index, JSON.stringify(upstreamString(delta, 'partial_json')))
           case 'thinking_delta':
-            return onDelta(event.index, JSON.stringify(delta.thinking))
+            return onDelta(event.index, JSON.stringify(upstreamString(delta, 'thinking')))
           case 'signature_delta': {
             const block = blocks[event.index]
-            if (block) block.signature += delta.signature
+            if (block) block.signature += upstreamString(delta, 'signature')
             return
           }
           default:

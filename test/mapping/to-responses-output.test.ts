@@ -240,3 +240,17 @@ describe('response object', () => {
     expect(isResponseObject.Check(response)).toBe(true)
   })
 })
+
+describe('blocks of the wrong shape are the upstream fault (a 502), never an item missing its text', () => {
+  test.each([
+    ['a text block without text', { type: 'text' }],
+    ['a text block whose text is a number', { type: 'text', text: 5 }],
+    ['a tool_use without id', { type: 'tool_use', name: 'f', input: {} }],
+    ['a tool_use without name', { type: 'tool_use', id: 'toolu_1', input: {} }],
+    ['a thinking block without thinking', { type: 'thinking', signature: 'sig' }],
+    ['a redacted_thinking block without data', { type: 'redacted_thinking' }],
+  ])('%s', (_name, block) => {
+    const message = anthropicMessage({ id: 'msg_bad', stop_reason: 'end_turn', content: [block as unknown as ResponseBlock] })
+    expect(() => toResponsesOutput(message, contextWith())).toThrow(expect.objectContaining({ status: 502, code: 'upstream_bad_response' }))
+  })
+})

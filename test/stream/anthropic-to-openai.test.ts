@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { sseFrame } from '../../src/mock-upstream/mock-replies.ts'
 import { fixtureEvents, fixtureText } from '../support/fixtures.ts'
+import { MALFORMED_UPSTREAM_EVENTS } from '../support/malformed-upstream.ts'
 import { planFor, runStream, splitAt, streamContent } from '../support/stream-pipeline.ts'
 import { sseData, sseJson } from '../support/test-gateway.ts'
 
@@ -137,20 +138,7 @@ describe('recorded Anthropic streams → OpenAI chunks', () => {
     expect(outcome?.error?.code).toBe('upstream_bad_response')
   })
 
-  test.each([
-    [
-      'a text_delta with an escape JSON does not have',
-      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\\x"}}\n\n',
-    ],
-    ['a text_delta without text', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta' } })],
-    ['a text_delta whose text is a number', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 5 } })],
-    ['an input_json_delta without partial_json', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta' } })],
-    ['a thinking_delta without thinking', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta' } })],
-    ['a signature_delta without signature', sseFrame({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta' } })],
-    ['a tool_use start without id', sseFrame({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', name: 'f', input: {} } })],
-    ['a tool_use start without name', sseFrame({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', input: {} } })],
-    ['a redacted_thinking start without data', sseFrame({ type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking' } })],
-  ])('%s: valid JSON chunks, then one upstream_bad_response error chunk and [DONE], no finish_reason', async (_name, bad) => {
+  test.each(MALFORMED_UPSTREAM_EVENTS)('%s: valid JSON chunks, then one upstream_bad_response error chunk and [DONE], no finish_reason', async (_name, bad) => {
     const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
     const { text, outcome } = await runStream([...events.slice(0, 3), bad, ...events.slice(3)])
     const data = sseData(text)

@@ -12,6 +12,7 @@ import { toResponsesEventStream } from '../../src/routes/answer-responses-stream
 import type { ResponsesStreamOutcome } from '../../src/stream/anthropic-to-responses.ts'
 import { anthropicMessage } from '../support/anthropic-message.ts'
 import { fixtureEvents, fixtureJson, fixtureText } from '../support/fixtures.ts'
+import { MALFORMED_UPSTREAM_EVENTS } from '../support/malformed-upstream.ts'
 import { responseEvents, responsesContext, runResponsesStream, type SentEvent, SKELETON } from '../support/responses.ts'
 import { openTestStream, splitAt, TEST_STREAM_SETTINGS } from '../support/stream-pipeline.ts'
 
@@ -257,6 +258,13 @@ describe('Messages the recordings lack, streamed as the API streams them', () =>
 })
 
 describe('failures after the 200 end in exactly one response.failed', () => {
+  test.each(MALFORMED_UPSTREAM_EVENTS)('%s: valid JSON events, then response.failed upstream_bad_response', async (_name, bad) => {
+    const events = fixtureEvents('anthropic/text.sse').map(sseFrame)
+    const { text, events: sent } = await runResponsesStream([...events.slice(0, 3), bad, ...events.slice(3)])
+    for (const frame of text.split('\n\n').filter((f) => f.includes('data: '))) expect(() => JSON.parse(frame.slice(frame.indexOf('data: ') + 6))).not.toThrow()
+    expect(expectWellFormed(sent).error.code).toBe('upstream_bad_response')
+  })
+
   test('an error event: response.failed with its code, the items done so far and the usage', async () => {
     const { events, outcome } = await runResponsesStream([fixtureText('anthropic/error-mid-stream.sse')])
     const response = expectWellFormed(events)
