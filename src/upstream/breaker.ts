@@ -78,20 +78,25 @@ export const createBreaker = (settings: BreakerSettings, now: () => number) => {
     take() {
       if (state === 'open') state = 'half_open'
     },
-    /** The result of a request it took; returns the state it moved to, if it moved. */
-    record(result: BreakerResult, retryAfterMs = 0): BreakerState | undefined {
+    /**
+     * The result of a request it took; returns the state it moved to, if it moved. `mayOpen` false
+     * (no other upstream could take its requests) keeps it in after an ordinary failure, as a pool
+     * of one: its callers then get the upstream's own answers instead of 503s for all.
+     */
+    record(result: BreakerResult, retryAfterMs = 0, mayOpen = true): BreakerState | undefined {
       const before = state
       if (result === 'released') {
         if (state === 'half_open') open(0)
       } else if (result === 'auth_failure') {
         open(Math.max(AUTH_COOLDOWN_MS, retryAfterMs))
       } else if (state === 'half_open') {
-        if (result === 'success') state = 'closed'
+        if (result === 'success' || !mayOpen) state = 'closed'
         else open(Math.max(settings.cooldownMs, retryAfterMs))
       } else if (state === 'closed') {
         count(result === 'failure')
         inARow = result === 'failure' ? inARow + 1 : 0
-        if (inARow >= settings.failures || (result === 'failure' && windowFailing())) open(Math.max(settings.cooldownMs, retryAfterMs))
+        const failing = inARow >= settings.failures || (result === 'failure' && windowFailing())
+        if (failing && mayOpen) open(Math.max(settings.cooldownMs, retryAfterMs))
       }
       return state === before ? undefined : state
     },

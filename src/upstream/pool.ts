@@ -85,7 +85,8 @@ type Slot = { member: PoolMember; breaker: Breaker | undefined; firstByte: Histo
  * The upstream pool: which member an attempt goes to (sticky by session hint, else weighted
  * random, among members that serve the model and whose breaker lets them), and what each attempt
  * did to that member's breaker and counters. A pool of one has no breaker: its users get the
- * upstream's own answers, as before there was a pool.
+ * upstream's own answers, as before there was a pool; likewise the last member still in for its
+ * models stays in after ordinary failures (only a rejected key takes it out).
  */
 export const createUpstreamPool = (
   members: readonly PoolMember[],
@@ -98,6 +99,10 @@ export const createUpstreamPool = (
   const all = [...slots.values()]
   const attempts: Record<string, number> = {}
   const usable = (slot: Slot) => !slot.breaker || slot.breaker.available()
+  /** Whether `other` may take requests that `member` would get: it serves one of the same models. */
+  const covers = (other: PoolMember, member: PoolMember) => !other.models || !member.models || [...member.models].some((model) => other.models?.has(model))
+  /** Another member that is in and serves what `member` serves: only then may `member` go out. */
+  const replaceable = (member: PoolMember) => all.some((other) => other.member !== member && usable(other) && covers(other.member, member))
 
   return {
     single: members.length === 1,
@@ -127,7 +132,8 @@ export const createUpstreamPool = (
       const slot = slots.get(member) as Slot
       increment(attempts, JSON.stringify([member.name, outcome]))
       if (firstByteMs !== undefined) observe(slot.firstByte, firstByteMs / 1000)
-      const moved = slot.breaker?.record(BREAKER_RESULT[outcome], retryAfterMs)
+      // The last member in for its models is never taken out for ordinary failures (401/403 aside).
+      const moved = slot.breaker?.record(BREAKER_RESULT[outcome], retryAfterMs, replaceable(member))
       if (outcome === 'auth_error') {
         // Said every time, even in a pool of one: the key will not fix itself.
         log.error({

@@ -150,12 +150,14 @@ describe('failover before the first byte', () => {
 
 describe('breaker and pool state', () => {
   test('all out → 503 all_upstreams_unavailable with retry-after, answered at once', async () => {
-    const gw = await start([{ name: 'a' }, { name: 'b' }], { UPSTREAM_RETRIES: '1', UPSTREAM_BREAKER_COOLDOWN: '20' })
+    const gw = await start([{ name: 'a' }, { name: 'b' }], { UPSTREAM_RETRIES: '0', UPSTREAM_BREAKER_COOLDOWN: '20' })
+    // a goes out for overload while b is in; then b's key is refused, which takes even the last member out.
     for (let i = 0; i < 3; i++) {
       gw.mock('a').reply(OVERLOADED)
-      gw.mock('b').reply(OVERLOADED)
-      expect((await gw.chat(HELLO)).status).toBe(503)
+      expect((await gw.chat({ ...HELLO, user: 'pinned-to-a' })).status).toBe(503)
     }
+    gw.mock('b').reply({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' })
+    expect((await gw.chat(HELLO)).status).toBe(502)
     gw.served()
     const started = performance.now()
     const response = await gw.chat(HELLO)
@@ -166,6 +168,23 @@ describe('breaker and pool state', () => {
     expect(gw.served()).toEqual({ a: 0, b: 0 })
     const health = await fetch(`${gw.url}/health`)
     expect([health.status, await health.json()]).toEqual([200, { status: 'degraded' }])
+  })
+
+  test('the last member in stays in after ordinary failures: its callers get its own answers, not 503s for all', async () => {
+    const gw = await start([{ name: 'a' }, { name: 'b' }], { UPSTREAM_RETRIES: '0', UPSTREAM_BREAKER_COOLDOWN: '20' })
+    for (let i = 0; i < 3; i++) {
+      gw.mock('a').reply(OVERLOADED)
+      await (await gw.chat({ ...HELLO, user: 'pinned-to-a' })).text()
+    }
+    for (let i = 0; i < 6; i++) {
+      gw.mock('b').reply(OVERLOADED)
+      const failed = await gw.chat(HELLO)
+      expect([failed.status, (await json(failed)).error.code]).toEqual([503, 'overloaded'])
+    }
+    const served = await gw.chat(HELLO)
+    expect(served.status).toBe(200)
+    await served.text()
+    expect(gw.pool.snapshot().breakers[JSON.stringify(['b', 'closed'])]).toBe(1)
   })
 
   test('/health stays ok while one member is usable; a pool of one is never degraded', async () => {

@@ -79,10 +79,22 @@ describe('upstream pool', () => {
     const { pool, pick, clock } = setUp([a, b])
     for (let i = 0; i < 3; i++) pool.report(a, 'server_error')
     clock.ms += 4_000
-    for (let i = 0; i < 3; i++) pool.report(b, 'rate_limited', { retryAfterMs: 60_000 })
+    pool.report(b, 'auth_error')
     expect(pool.usable()).toBe(false)
     const error = thrown(() => pick())
     expect(error).toMatchObject({ status: 503, code: 'all_upstreams_unavailable', headers: { 'retry-after': '6' } })
+  })
+
+  test('the last member in for its models is never taken out for ordinary failures, only for a refused key', () => {
+    const { pool, pick, clock } = setUp([a, b])
+    for (let i = 0; i < 3; i++) pool.report(a, 'server_error')
+    for (let i = 0; i < 10; i++) pool.report(b, 'rate_limited', { retryAfterMs: 60_000 })
+    expect(pick().name).toBe('b')
+    // Once a is back after its cooldown, b may go out again.
+    clock.ms += 10_000
+    pool.report(pick(), 'ok')
+    for (let i = 0; i < 3; i++) pool.report(b, 'overloaded')
+    expect(pick().name).toBe('a')
   })
 
   test('401/403 takes a member out at once and says so at error level, by name only', () => {
