@@ -9,6 +9,8 @@ export interface Verdict {
   outcome: Outcome
   /** Why, for anything but a success. */
   detail?: string
+  /** Seconds the answer told the client to wait before its next request (all upstreams out). */
+  retryAfterS?: number
 }
 
 /** What a correct answer carries: the text and "stop", or the tool call's name and input and "tool_calls". */
@@ -53,11 +55,18 @@ function sameContent(expected: Expected, text: string, toolName: string | undefi
   return toolName === expected.name && Bun.deepEquals(parseJson(text), expected.input)
 }
 
-/** A non-stream answer, or a stream request answered before its stream began. */
-export function classifyJson(status: number, text: string, expected: Expected): Verdict {
+/**
+ * A non-stream answer, or a stream request answered before its stream began. `retryAfter` is its
+ * header: "every upstream is out" is only clear with the time to come back.
+ */
+export function classifyJson(status: number, text: string, expected: Expected, retryAfter: string | null): Verdict {
   const body = parseJson(text) as Body | undefined
   if (status >= 400) {
-    return isOpenAIError(body) ? { outcome: 'clear-error', detail: `${status}` } : unclear(`${status} without an OpenAI error body: ${text.slice(0, 120)}`)
+    if (!isOpenAIError(body)) return unclear(`${status} without an OpenAI error body: ${text.slice(0, 120)}`)
+    const code = body?.error?.code
+    if (code !== 'all_upstreams_unavailable') return { outcome: 'clear-error', detail: `${status} ${code}` }
+    if (!/^[1-9][0-9]*$/.test(retryAfter ?? '')) return unclear(`${status} ${code} with retry-after ${retryAfter}`)
+    return { outcome: 'clear-error', detail: `${status} ${code}`, retryAfterS: Number(retryAfter) }
   }
   if (status !== 200) return unclear(`status ${status}`)
   const choice = body?.choices?.[0]
@@ -93,7 +102,7 @@ export function classifyStream(text: string, complete: boolean, expected: Expect
   const finishes = chunks.filter((c) => c?.choices?.some((choice) => choice.finish_reason))
   if (last && 'error' in last) {
     if (!isOpenAIError(last)) return unclear(`stream error that is not OpenAI-shaped: ${JSON.stringify(last).slice(0, 120)}`)
-    return finishes.length === 0 ? { outcome: 'clear-error', detail: 'error in stream' } : unclear('stream has a finish_reason and then an error')
+    return finishes.length === 0 ? { outcome: 'clear-error', detail: `in stream ${last.error?.code}` } : unclear('stream has a finish_reason and then an error')
   }
   if (chunks.some((c) => c && 'error' in c)) return unclear('stream has an error chunk that is not its last')
   if (finishes.length !== 1) return unclear(`stream has ${finishes.length} chunks with a finish_reason`)

@@ -6,18 +6,23 @@
 //                            its head and then the rest, 1 ms apart: a model's time to first
 //                            token, shortened)
 //   FAST_UPSTREAM_STALL_MS   how long the "stall" fault stalls (default 5000)
+//   FAST_UPSTREAM_FAIL_RATIO share of requests (0 to 1, default 0) answered 529 overloaded or 500,
+//                            at random, before any fault or answer: one failing member of a pool
 // A request with `tools` gets a tool_use answer; `bench-fault=<kind>` in a request picks a fault.
 // GET /stats reports paced streams open now and the most open at once since the last
 // GET /stats?reset=1, so a benchmark can check that a proxy really held its streams open together.
 
 import { textVariant, toolVariant } from './anthropic-bodies.ts'
-import { faultIn, faultResponse } from './faults.ts'
+import { failingAnswer, faultIn, faultResponse } from './faults.ts'
 import { pacedResponse } from './paced-response.ts'
 
 const port = Number(process.env.PORT)
 const deltas = Number(process.env.FAST_UPSTREAM_EVENTS ?? 1000)
 const delayMs = Number(process.env.FAST_UPSTREAM_DELAY_MS ?? 0)
 const stallMs = Number(process.env.FAST_UPSTREAM_STALL_MS ?? 5000)
+const failRatio = Number(process.env.FAST_UPSTREAM_FAIL_RATIO ?? 0)
+// A typo would otherwise run a "failing" upstream that never fails (NaN) or always does.
+if (!(failRatio >= 0 && failRatio <= 1)) throw new Error(`FAST_UPSTREAM_FAIL_RATIO must be a number from 0 to 1, not ${process.env.FAST_UPSTREAM_FAIL_RATIO}`)
 
 const text = textVariant(deltas)
 const tool = toolVariant(deltas)
@@ -47,6 +52,7 @@ Bun.serve({
     const body = JSON.parse(raw) as { stream?: boolean; tools?: unknown[] }
     const stream = body.stream === true
     const answer = body.tools?.length ? tool : text
+    if (Math.random() < failRatio) return failingAnswer()
     const fault = faultIn(raw)
     if (fault) return faultResponse(fault, stream, answer, delayMs, stallMs)
     if (!stream) return new Response(answer.json, { headers: jsonHeaders })
@@ -56,4 +62,4 @@ Bun.serve({
   },
 })
 
-console.log(`fast-upstream listening on 127.0.0.1:${port} (${deltas} events, ${delayMs} ms apart)`)
+console.log(`fast-upstream listening on 127.0.0.1:${port} (${deltas} events, ${delayMs} ms apart, ${failRatio * 100} % failing)`)

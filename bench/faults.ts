@@ -4,6 +4,7 @@
 //   sse-error   a stream that breaks off with `event: error` (non-stream: a 500 api_error)
 //   cut         the connection dies mid-stream (non-stream: mid-body)
 //   stall       silence for FAST_UPSTREAM_STALL_MS mid-stream (non-stream: before the answer)
+// Apart from those, an upstream can fail a share of all requests at random (failingAnswer).
 
 import { sseFrame } from '../src/mock-upstream/mock-replies.ts'
 import type { Variant } from './anthropic-bodies.ts'
@@ -27,6 +28,11 @@ const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 
 const apiError = { type: 'error', error: { type: 'api_error', message: 'Internal server error' } }
 const sseError = new TextEncoder().encode(sseFrame(overloaded))
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
+
+/** An overloaded account or a server error, half and half: what a pool fails over from. */
+export function failingAnswer(): Response {
+  return Math.random() < 0.5 ? Response.json(overloaded, { status: 529 }) : Response.json(apiError, { status: 500 })
+}
 
 /** The response for a faulty request. `stallMs` must exceed the gateway's upstream timeout. */
 export async function faultResponse(kind: FaultKind, stream: boolean, answer: Variant, delayMs: number, stallMs: number): Promise<Response> {

@@ -95,7 +95,7 @@ export async function runScenario(url: string, s: Scenario, events: number, dead
   try {
     const res = await fetch(url, { method: 'POST', body, headers, signal: controller.signal })
     if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
-      return classifyJson(res.status, await res.text(), expected)
+      return classifyJson(res.status, await res.text(), expected, res.headers.get('retry-after'))
     }
     const decoder = new TextDecoder()
     try {

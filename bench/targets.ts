@@ -22,7 +22,7 @@ export interface Service {
 const running = new Map<number, Bun.Subprocess>()
 
 /** A port that was free a moment ago. The child binds it right away, so a race is unlikely. */
-function freePort(): number {
+export function freePort(): number {
   const probe = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() })
   const port = probe.port!
   probe.stop(true)
@@ -76,9 +76,17 @@ export function startUpstream(name: string, logDir: string, env: Record<string, 
   return spawnService(name, `${BENCH_DIR}/fast-upstream.ts`, env, logDir)
 }
 
-function messagesUrl(upstream: Service): string {
+/** An upstream as the gateway names it in a pool: a service, or any URL (one nobody listens on, say). */
+export interface PoolUpstream {
+  name: string
+  url: string
+}
+
+function messagesUrl(upstream: PoolUpstream): string {
   return `${upstream.url}/v1/messages`
 }
+
+const UPSTREAM_KEY = 'bench-upstream'
 
 /**
  * Bun's fetch holds 256 requests at once unless told otherwise: the bare and floor proxies may hold
@@ -94,7 +102,7 @@ export function startBare(name: string, upstream: Service, logDir: string) {
     `${BENCH_DIR}/bare-proxy.ts`,
     {
       UPSTREAM_API_URL: messagesUrl(upstream),
-      UPSTREAM_API_KEY: 'bench-upstream',
+      UPSTREAM_API_KEY: UPSTREAM_KEY,
       BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
     },
     logDir,
@@ -108,7 +116,7 @@ export function startFloor(name: string, floor: 'transform' | 'mapper', upstream
     `${BENCH_DIR}/floor-proxy.ts`,
     {
       UPSTREAM_API_URL: messagesUrl(upstream),
-      UPSTREAM_API_KEY: 'bench-upstream',
+      UPSTREAM_API_KEY: UPSTREAM_KEY,
       FLOOR: floor,
       BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
     },
@@ -116,15 +124,26 @@ export function startFloor(name: string, floor: 'transform' | 'mapper', upstream
   )
 }
 
+/** One upstream, or a pool of them with equal weights (UPSTREAMS_JSON). */
+function upstreamEnv(upstream: PoolUpstream | readonly PoolUpstream[]): Record<string, string> {
+  if ('url' in upstream) return { UPSTREAM_API_URL: messagesUrl(upstream), UPSTREAM_API_KEY: UPSTREAM_KEY }
+  return { UPSTREAMS_JSON: JSON.stringify(upstream.map((member) => ({ name: member.name, url: messagesUrl(member), key: UPSTREAM_KEY }))) }
+}
+
 /** The gateway exactly as it would be deployed: only the env a deployment sets. */
-export function startGateway(name: string, upstream: Service, workers: number, logDir: string, env: Record<string, string> = {}) {
+export function startGateway(
+  name: string,
+  upstream: PoolUpstream | readonly PoolUpstream[],
+  workers: number,
+  logDir: string,
+  env: Record<string, string> = {},
+) {
   return spawnService(
     name,
     GATEWAY_ENTRY,
     {
       WORKERS: String(workers),
-      UPSTREAM_API_URL: messagesUrl(upstream),
-      UPSTREAM_API_KEY: 'bench-upstream',
+      ...upstreamEnv(upstream),
       ALLOWED_API_KEYS: 'sk-bench',
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
