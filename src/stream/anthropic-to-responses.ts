@@ -15,7 +15,7 @@ import { toResponsesUsage } from '../mapping/to-responses-usage.ts'
 import { upstreamString } from '../mapping/upstream-fields.ts'
 import type { OutputItem, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { mergeUsage } from './merge-usage.ts'
-import { createResponseFrames } from './response-frames.ts'
+import { createResponseFrames, type ResponseFrames } from './response-frames.ts'
 import { itemDoneFrames, refusalFrames } from './response-item-frames.ts'
 import { completeBlock, type StreamedBlock } from './streamed-block.ts'
 import { type EventMapper, type EventStageOptions, type StageOutput, UpstreamEventStage } from './upstream-event-stage.ts'
@@ -70,7 +70,19 @@ export class AnthropicToResponsesStream extends UpstreamEventStage {
 
 const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput): EventMapper => {
   const { skeleton, context } = options
-  const frames = createResponseFrames()
+  const numbered = createResponseFrames()
+  /** Every other frame takes its sequence number after the joined delta before it (see flushJoined). */
+  const frames: ResponseFrames = {
+    head: numbered.head,
+    frame: (type, members) => {
+      flushJoined()
+      return numbered.frame(type, members)
+    },
+    tail: () => {
+      flushJoined()
+      return numbered.tail()
+    },
+  }
   const blocks: (StreamedBlock | undefined)[] = []
   /** Items by output_index, set when each is done. */
   const items: OutputItem[] = []
@@ -86,16 +98,36 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
   const responseWith = (outcome: Omit<Parameters<typeof toResponseObject>[1], 'output' | 'usage'>) =>
     toResponseObject(skeleton, { ...outcome, output: items.filter(Boolean), usage: toResponsesUsage(usage) })
 
+  /**
+   * Consecutive deltas of one block in the same upstream read go out as one delta event (as chat
+   * completions joins its chunks, wire doc §3.5): the insides of their JSON string literals are
+   * joined here and framed when another frame comes or the read ends (the stage calls `flush`).
+   */
+  let joinedBlock: StreamedBlock | undefined
+  let joined = ''
+  const flushJoined = () => {
+    if (!joinedBlock) return
+    const block = joinedBlock
+    joinedBlock = undefined
+    out.emit(`${block.deltaHead}"${joined}"${numbered.tail()}`)
+    joined = ''
+  }
+
   const onDelta = (index: number, literal: string) => {
     const block = blocks[index]
     if (block === undefined || literal === '""') return
-    block.body += literal.slice(1, -1)
+    const inside = literal.slice(1, -1)
+    block.body += inside
     if (block.deltaHead === '') return
     if (!block.announced) {
       block.announced = true
       out.emit(frames.frame('response.reasoning_summary_part.added', `${block.at},"summary_index":0,"part":{"type":"summary_text","text":""}`))
     }
-    out.emit(block.deltaHead + literal + frames.tail())
+    if (block !== joinedBlock) {
+      flushJoined()
+      joinedBlock = block
+    }
+    joined += inside
   }
 
   const onBlockStart = (index: number, start: ResponseBlock) => {
@@ -220,6 +252,7 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
       return frames.frame('response.created', `"response":${response}`) + frames.frame('response.in_progress', `"response":${response}`)
     },
     rawDelta: (raw) => onDelta(raw.index, raw.literal),
+    flush: flushJoined,
     event: onEvent,
     failure: (error) => {
       failed = responseWith({ status: 'failed', incomplete_details: null, error: { code: error.code ?? error.type, message: error.message } })

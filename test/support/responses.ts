@@ -74,3 +74,20 @@ export const runResponsesStream = async (chunks: readonly (string | Uint8Array |
   await Bun.sleep(0)
   return { text, events: responseEvents(text), outcome }
 }
+
+/**
+ * What a client reads from a Responses stream whatever the upstream's read boundaries (deltas of
+ * one read are joined, wire doc §3.5): the events without their sequence numbers, consecutive
+ * deltas of one item joined into one.
+ */
+export const responsesContent = (events: readonly SentEvent[]) => {
+  const joined: SentEvent[] = []
+  for (const { event, data } of events) {
+    const { sequence_number: _sequence, ...rest } = data
+    const last = joined.at(-1)
+    if (event.endsWith('.delta') && last?.event === event && last.data.item_id === rest.item_id && typeof rest.delta === 'string') {
+      last.data.delta += rest.delta
+    } else joined.push({ event, data: rest })
+  }
+  return joined
+}
