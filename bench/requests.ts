@@ -11,7 +11,7 @@ import type { Service } from './targets.ts'
  * `gateway-responses`: the gateway's `/v1/responses`; `gateway-limited`: Chat Completions with a
  * key that has limits (CLIENT_KEYS_JSON), so that every request is counted.
  */
-export type TargetKind = 'bare' | 'gateway' | 'gateway-responses' | 'gateway-limited' | 'floor-transform' | 'floor-mapper'
+export type TargetKind = 'bare' | 'gateway' | 'gateway-responses' | 'gateway-responses-stored' | 'gateway-limited' | 'floor-transform' | 'floor-mapper'
 
 const MODEL = 'claude-sonnet-4-5'
 const PROMPT = 'Say hello'
@@ -34,7 +34,11 @@ export function requestSpec(kind: TargetKind, target: Service, mode: Mode): Requ
       return spec(target, '/v1/chat/completions', chat)
     case 'gateway-limited':
       return spec(target, '/v1/chat/completions', chat, LIMITED_KEY)
+    // As Codex CLI sends it (store: false): the mapping's cost per event, comparable with chat's.
     case 'gateway-responses':
+      return spec(target, '/v1/responses', { model: MODEL, input: PROMPT, max_output_tokens: 512, store: false, ...stream })
+    // The API's default (store: true): one store write per answer on top.
+    case 'gateway-responses-stored':
       return spec(target, '/v1/responses', { model: MODEL, input: PROMPT, max_output_tokens: 512, ...stream })
     default:
       return spec(target, '/v1/messages', { model: MODEL, max_tokens: 512, messages: MESSAGES, ...stream })
@@ -48,6 +52,7 @@ function looksRight(kind: TargetKind, mode: Mode, text: string): boolean {
   if (mode === 'stream') {
     switch (kind) {
       case 'gateway-responses':
+      case 'gateway-responses-stored':
         return lastFrame(text).startsWith('event: response.completed\n')
       case 'bare':
       case 'floor-transform':
@@ -59,6 +64,7 @@ function looksRight(kind: TargetKind, mode: Mode, text: string): boolean {
   const json = JSON.parse(text) as { choices?: { message?: { content?: string } }[]; content?: unknown[]; status?: string }
   switch (kind) {
     case 'gateway-responses':
+    case 'gateway-responses-stored':
       return json.status === 'completed'
     case 'gateway':
     case 'gateway-limited':

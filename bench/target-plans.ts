@@ -30,6 +30,7 @@ export const NAMES = {
   gateway: 'gateway-w1',
   gateway2: 'gateway-w2',
   responses: 'gateway-w1-responses',
+  responsesStored: 'gateway-w1-responses-stored',
   limited: 'gateway-w1-limited',
   limitedRedis: 'gateway-w1-limited-redis',
 }
@@ -54,6 +55,15 @@ export const TARGETS: TargetPlan[] = [
     concurrencies: AT_64,
     memory: false,
     needs: 'the /v1/responses route (issue 12)',
+  },
+  {
+    name: NAMES.responsesStored,
+    kind: 'gateway-responses-stored',
+    workers: 1,
+    modes: ['stream'],
+    concurrencies: AT_64,
+    memory: false,
+    needs: 'the /v1/responses route and its store (issue 12)',
   },
   {
     name: NAMES.limited,
@@ -91,7 +101,7 @@ export interface StartContext {
 /** The gateway's settings for a scenario, beyond what every gateway target gets. */
 function scenarioEnv(plan: TargetPlan, { logDir, redis }: StartContext): Record<string, string> {
   // Stored responses go with the run's logs, not into the repository's ./data.
-  if (plan.kind === 'gateway-responses') return { RESPONSES_DB_PATH: `${logDir}/responses.sqlite` }
+  if (plan.kind === 'gateway-responses' || plan.kind === 'gateway-responses-stored') return { RESPONSES_DB_PATH: `${logDir}/responses.sqlite` }
   if (plan.kind !== 'gateway-limited') return {}
   if (plan.counters === 'redis') {
     if (typeof redis !== 'object') throw new Error(redis ?? 'no redis-server was started')
