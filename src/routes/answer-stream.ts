@@ -95,7 +95,7 @@ export const stageOptionsOf = (opened: OpenedStream, settings: StreamSettings): 
 
 /**
  * The OpenAI chunk frames of one opened upstream stream, as choice `choiceIndex`: the upstream
- * body, paced by the client (see pipeUpstream), piped into the transform.
+ * body, read by the event stage as the client takes its frames.
  */
 export const toChunkStream = ({
   opened,
