@@ -19,7 +19,7 @@ import type { StreamRegistry } from '../stream/stream-registry.ts'
 import type { UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage, toCompletion } from './answer-json.ts'
 import { completionIdOf, type OpenedStream, openUpstreamStream, type StreamSettings, toChunkStream } from './answer-stream.ts'
-import { JSON_HEADERS, noteUsage, openNoted, SSE_HEADERS, startHeaders } from './note-exchange.ts'
+import { beginExchange, JSON_HEADERS, noteUsage, openNoted, SSE_HEADERS } from './note-exchange.ts'
 
 export type ChatCompletionsDeps = {
   mapping: RequestMappingOptions
@@ -68,21 +68,9 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
       // The body is in: from here the answer may take minutes, so the server's idle timer stops.
       server?.timeout(request, 0)
       const context = getRequestContext(request)
-      const { requestId, log } = context
+      const { log } = context
       const plan = toAnthropicRequest(body, deps.mapping)
-      Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const admission = deps.limiter.admit(context, plan.body, plan.n)
-      if (admission !== undefined) await admission
-      const headers = startHeaders({
-        requestId,
-        limitHeaders: context.limitHeaders,
-        adjustments: plan.adjustments,
-        log,
-        logger: deps.log,
-        elysiaHeaders: set.headers,
-      })
-      const tried: string[] = []
-      log.fields.upstreams_tried = tried
+      const { headers, tried } = await beginExchange({ context, plan, limiter: deps.limiter, choices: plan.n, logger: deps.log, elysiaHeaders: set.headers })
       const args = {
         body: promptCacheBodies(plan.body, deps.promptCache),
         model: plan.body.model,

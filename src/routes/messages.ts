@@ -14,7 +14,7 @@ import { passthroughEventStream } from '../stream/passthrough-event-stream.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import { parseUpstreamJson, readWholeBody } from '../upstream/read-whole-body.ts'
 import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
-import { noteReply, startHeaders } from './note-exchange.ts'
+import { beginExchange, noteReply } from './note-exchange.ts'
 
 export type MessagesDeps = {
   mapping: RequestMappingOptions
@@ -53,21 +53,16 @@ export const messagesRoute = (deps: MessagesDeps) => {
     }) {
       server?.timeout(request, 0)
       const context = getRequestContext(request)
-      const { requestId, log } = context
+      const { log } = context
       const plan = toUpstreamNativeRequest(body, { countTokens: endpoint === 'count_tokens' }, deps.mapping)
-      Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-      const admission = deps.limiter.admit(context, plan.body as NativeMessagesRequest & { model: string }, endpoint === 'count_tokens' ? 0 : 1)
-      if (admission !== undefined) await admission
-      const headers = startHeaders({
-        requestId,
-        limitHeaders: context.limitHeaders,
-        adjustments: plan.adjustments,
-        log,
+      const { headers, tried } = await beginExchange({
+        context,
+        plan: { ...plan, body: plan.body as NativeMessagesRequest & { model: string } },
+        limiter: deps.limiter,
+        choices: endpoint === 'count_tokens' ? 0 : 1,
         logger: deps.log,
         elysiaHeaders: set.headers,
       })
-      const tried: string[] = []
-      log.fields.upstreams_tried = tried
       const reply = await deps.upstream.send({
         body: JSON.stringify(plan.body),
         signal: request.signal,

@@ -1,3 +1,5 @@
+import type { RequestContext } from '../http/request-context.ts'
+import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { RequestLog } from '../logging/request-log.ts'
 import type { Adjustments } from '../mapping/adjustments.ts'
@@ -16,7 +18,7 @@ export const JSON_HEADERS = { 'content-type': 'application/json' } as const
  * left to merge, Elysia sends the route's Response as it is instead of copying it (a sixth of the
  * handler's time in a profile). An error thrown later gets the id back from the error plugin.
  */
-export const startHeaders = ({
+const startHeaders = ({
   requestId,
   limitHeaders,
   adjustments,
@@ -39,6 +41,45 @@ export const startHeaders = ({
   log.fields.adjustments = adjustments.toArray()
   logger.debug({ msg: 'request adjusted', request_id: requestId, adjustments: log.fields.adjustments })
   return headers
+}
+
+/** What a mapped request brings to the exchange: the model asked and sent, its body and adjustments. */
+export type ExchangePlan = {
+  requestedModel: string
+  body: Parameters<KeyLimiter['admit']>[1]
+  stream: boolean
+  adjustments: Adjustments
+}
+
+/**
+ * The steps every upstream route takes once its request is mapped, in this order: the log line
+ * learns the model, the key's limits admit it (nothing goes upstream otherwise), the answer's
+ * headers start, and the log line gets the list the pool fills with every upstream it tries.
+ */
+export const beginExchange = async ({
+  context,
+  plan,
+  limiter,
+  choices,
+  logger,
+  elysiaHeaders,
+}: {
+  context: RequestContext
+  plan: ExchangePlan
+  limiter: KeyLimiter
+  /** Answers the request asks for (n), 0 for one that produces none (count_tokens). */
+  choices: number
+  logger: Logger
+  elysiaHeaders: Record<string, unknown>
+}) => {
+  const { requestId, log } = context
+  Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
+  const admission = limiter.admit(context, plan.body, choices)
+  if (admission !== undefined) await admission
+  const headers = startHeaders({ requestId, limitHeaders: context.limitHeaders, adjustments: plan.adjustments, log, logger, elysiaHeaders })
+  const tried: string[] = []
+  log.fields.upstreams_tried = tried
+  return { headers, tried }
 }
 
 /**

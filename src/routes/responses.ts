@@ -24,7 +24,7 @@ import { readUpstreamMessage } from './answer-json.ts'
 import { toResponsesEventStream } from './answer-responses-stream.ts'
 import { type OpenedStream, openUpstreamStream, type StreamSettings } from './answer-stream.ts'
 import { toInputItemsPage } from './input-items-page.ts'
-import { JSON_HEADERS, noteResponseUsage, openNoted, SSE_HEADERS, startHeaders } from './note-exchange.ts'
+import { beginExchange, JSON_HEADERS, noteResponseUsage, openNoted, SSE_HEADERS } from './note-exchange.ts'
 import { fromStore, resolveResponsesInput } from './resolve-responses-input.ts'
 
 export type ResponsesDeps = {
@@ -157,23 +157,11 @@ export const responsesRoute = (deps: ResponsesDeps) => {
         // The body is in: from here the answer may take minutes, so the server's idle timer stops.
         server?.timeout(request, 0)
         const context = getRequestContext(request)
-        const { requestId, log } = context
+        const { log } = context
         const keyId = ownerOf(request)
         const resolved = await resolveResponsesInput(body, deps.store, keyId)
         const plan = responsesToAnthropic(body, resolved, deps.mapping)
-        Object.assign(log.fields, { model: plan.requestedModel, upstream_model: plan.body.model, stream: plan.stream })
-        const admission = deps.limiter.admit(context, plan.body, 1)
-        if (admission !== undefined) await admission
-        const headers = startHeaders({
-          requestId,
-          limitHeaders: context.limitHeaders,
-          adjustments: plan.adjustments,
-          log,
-          logger: deps.log,
-          elysiaHeaders: set.headers,
-        })
-        const tried: string[] = []
-        log.fields.upstreams_tried = tried
+        const { headers, tried } = await beginExchange({ context, plan, limiter: deps.limiter, choices: 1, logger: deps.log, elysiaHeaders: set.headers })
         const args = {
           body: promptCacheBodies(plan.body, deps.promptCache),
           model: plan.body.model,
