@@ -4,6 +4,8 @@
 // Bun's server and fetch. Quieter than the socket benchmark, so it can tell small changes apart.
 // `bun bench/in-process.ts` (`npm run bench:in-process`).
 
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/load-config.ts'
 import { createLogger } from '../src/logging/logger.ts'
@@ -41,18 +43,28 @@ const config = loadConfig({
   UPSTREAM_API_KEY: 'bench-upstream',
   ALLOWED_API_KEYS: 'sk-bench',
   LOG_LEVEL: 'warn',
+  // The Responses timing sends store:false (as Codex does); nothing is written here.
+  RESPONSES_DB_PATH: join(tmpdir(), `bench-in-process-${process.pid}.sqlite`),
 })
 const { app } = createApp({ config, log: createLogger(config.logLevel, () => {}), fetch: stubFetch })
 
-const request = (stream: boolean) => {
-  const body = JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 512, stream })
+/** One request through the whole app; `done` tells a complete answer's text. */
+const call = (path: string, payload: Record<string, unknown>, done: (text: string) => boolean) => {
+  const body = JSON.stringify(payload)
   const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'content-length': String(body.length) }
   return async () => {
-    const response = await app.handle(new Request('http://127.0.0.1/v1/chat/completions', { method: 'POST', body, headers }))
+    const response = await app.handle(new Request(`http://127.0.0.1${path}`, { method: 'POST', body, headers }))
     const text = await response.text()
-    if (response.status !== 200 || (stream && !text.endsWith('data: [DONE]\n\n'))) throw new Error(`wrong answer: ${response.status} ${text.slice(0, 200)}`)
+    if (response.status !== 200 || !done(text)) throw new Error(`wrong answer: ${response.status} ${text.slice(0, 200)}`)
   }
 }
+const request = (stream: boolean) =>
+  call('/v1/chat/completions', { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 512, stream }, (text) =>
+    stream ? text.endsWith('data: [DONE]\n\n') : true,
+  )
+const responsesStream = call('/v1/responses', { model: 'claude-sonnet-4-5', input: 'Say hello', max_output_tokens: 512, stream: true, store: false }, (text) =>
+  text.includes('event: response.completed\n'),
+)
 
 /** The median of ROUNDS timed rounds of `count` sequential calls, in µs per call. */
 async function time(call: () => Promise<void>, count: number): Promise<number> {
@@ -72,4 +84,8 @@ const stream = await time(request(true), settings.streams)
 console.log(
   `stream of ${settings.streamEvents} events: ${(stream / 1000).toFixed(3)} ms, ${(stream / settings.streamEvents).toFixed(3)} µs per event ` +
     `(median of ${ROUNDS} rounds of ${settings.streams})`,
+)
+const responses = await time(responsesStream, settings.streams)
+console.log(
+  `/v1/responses stream (store:false) of ${settings.streamEvents} events: ${(responses / 1000).toFixed(3)} ms, ${(responses / stream).toFixed(2)} × chat`,
 )

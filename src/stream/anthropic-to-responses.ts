@@ -105,29 +105,30 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
    */
   let joinedBlock: StreamedBlock | undefined
   let joined = ''
+  /** The joined deltas of one block: added to its text, and framed once (when the block streams). */
   const flushJoined = () => {
-    if (!joinedBlock) return
     const block = joinedBlock
+    if (!block) return
     joinedBlock = undefined
-    out.emit(`${block.deltaHead}"${joined}"${numbered.tail()}`)
+    block.body += joined
+    if (block.deltaHead !== '') {
+      if (!block.announced) {
+        block.announced = true
+        out.emit(numbered.frame('response.reasoning_summary_part.added', `${block.at},"summary_index":0,"part":{"type":"summary_text","text":""}`))
+      }
+      out.emit(`${block.deltaHead}"${joined}"${numbered.tail()}`)
+    }
     joined = ''
   }
 
   const onDelta = (index: number, literal: string) => {
     const block = blocks[index]
     if (block === undefined || literal === '""') return
-    const inside = literal.slice(1, -1)
-    block.body += inside
-    if (block.deltaHead === '') return
-    if (!block.announced) {
-      block.announced = true
-      out.emit(frames.frame('response.reasoning_summary_part.added', `${block.at},"summary_index":0,"part":{"type":"summary_text","text":""}`))
-    }
     if (block !== joinedBlock) {
       flushJoined()
       joinedBlock = block
     }
-    joined += inside
+    joined += literal.slice(1, -1)
   }
 
   const onBlockStart = (index: number, start: ResponseBlock) => {
@@ -162,6 +163,8 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
   const onBlockStop = (index: number) => {
     const block = blocks[index]
     if (block === undefined) return
+    // Its last deltas are part of its text (and go out before its done frames).
+    if (block === joinedBlock) flushJoined()
     blocks[index] = undefined
     const complete = completeBlock(block)
     content[index] = complete
