@@ -51,6 +51,7 @@ export type ModelQuirks = Static<typeof ModelQuirkFields> & { readonly prefix: s
 export const ModelQuirksOverride = t.Partial(ModelQuirkFields, { additionalProperties: false })
 export type ModelQuirksOverride = Static<typeof ModelQuirksOverride>
 
+// Each family as the one before it changed it.
 const legacy = {
   thinking: 'none',
   sampling: 'both',
@@ -60,51 +61,11 @@ const legacy = {
   webSearch: false,
   minCacheTokens: 1024,
 } as const
-const claude37 = {
-  thinking: 'budget',
-  sampling: 'both',
-  prefill: true,
-  nativeStructuredOutput: false,
-  topEffort: 'max',
-  webSearch: true,
-  minCacheTokens: 1024,
-} as const
-const claude4 = {
-  thinking: 'budget',
-  sampling: 'one',
-  prefill: true,
-  nativeStructuredOutput: false,
-  topEffort: 'max',
-  webSearch: true,
-  minCacheTokens: 1024,
-} as const
-const claude45 = {
-  thinking: 'budget',
-  sampling: 'one',
-  prefill: true,
-  nativeStructuredOutput: true,
-  topEffort: 'max',
-  webSearch: true,
-  minCacheTokens: 1024,
-} as const
-const claude46 = {
-  thinking: 'adaptive',
-  sampling: 'one',
-  prefill: false,
-  nativeStructuredOutput: true,
-  topEffort: 'max',
-  webSearch: true,
-  minCacheTokens: 1024,
-} as const
-const claude47 = {
-  thinking: 'adaptive_only',
-  sampling: 'none',
-  prefill: false,
-  nativeStructuredOutput: true,
-  topEffort: 'xhigh',
-  webSearch: true,
-  minCacheTokens: 1024,
-} as const
+const claude37 = { ...legacy, thinking: 'budget', webSearch: true } as const
+const claude4 = { ...claude37, sampling: 'one' } as const
+const claude45 = { ...claude4, nativeStructuredOutput: true } as const
+const claude46 = { ...claude45, thinking: 'adaptive', prefill: false } as const
+const claude47 = { ...claude46, thinking: 'adaptive_only', sampling: 'none', topEffort: 'xhigh' } as const
 
 export const MODEL_QUIRKS: readonly ModelQuirks[] = [
   { prefix: 'claude-3-haiku', ...legacy, maxOutputTokens: 4096, minCacheTokens: 2048 }, // A; cache C
