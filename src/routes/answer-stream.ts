@@ -2,7 +2,7 @@ import type { StreamEvent } from '../anthropic/stream-events.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
-import { createSseDecoder, type SseDecoder, type SseEventSink } from '../stream/sse-decoder.ts'
+import { createSseDecoder, type SseDecoder, SseEventList } from '../stream/sse-decoder.ts'
 import type { EventStageOptions } from '../stream/upstream-event-stage.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
@@ -16,8 +16,9 @@ export type OpenedStream = {
   body: ReadableStream<Uint8Array>
   decoder: SseDecoder
   first: StreamEvent
-  /** The data of events that came in the same read as the first. */
-  pending: string[]
+  /** The events that came in the same read as the first, from `pendingFrom` on. */
+  pending: SseEventList
+  pendingFrom: number
 }
 
 const parseEvent = (data: string): StreamEvent => {
@@ -44,11 +45,7 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
   }
   const silence = watchWaits(reply, settings.idleTimeoutSeconds)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
-  // Copied out: this runs once per stream, and the events outlive the read.
-  const events: string[] = []
-  const collect: SseEventSink = (text, start, end) => {
-    events.push(text.slice(start, end))
-  }
+  const events = new SseEventList()
   const reader = body.getReader()
   try {
     for (;;) {
@@ -60,18 +57,18 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
         throw silence.faultOf(error)
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
-      events.length = 0
+      events.clear()
       try {
-        decoder.decode(read.value, collect)
+        decoder.decode(read.value, events.add)
       } catch (error) {
         throw upstreamBadResponse((error as Error).message)
       }
       for (let i = 0; i < events.length; i++) {
-        const event = parseEvent(events[i] as string)
+        const event = parseEvent(events.data(i))
         if (event.type === 'ping') continue
         if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
         reader.releaseLock()
-        return { reply, body, decoder, first: event, pending: events.slice(i + 1) }
+        return { reply, body, decoder, first: event, pending: events, pendingFrom: i + 1 }
       }
     }
   } catch (error) {
@@ -88,6 +85,7 @@ export const stageOptionsOf = (opened: OpenedStream, settings: StreamSettings): 
   decoder: opened.decoder,
   first: opened.first,
   pending: opened.pending,
+  pendingFrom: opened.pendingFrom,
   reply: opened.reply,
   body: opened.body,
   limits: settings,

@@ -8,6 +8,7 @@ import { moreThanOneFunctionCall, upstreamString } from '../mapping/upstream-fie
 import type { CompletionUsage, FinishReason } from '../openai/response-schema.ts'
 import { type ChunkFrames, DONE_FRAME, errorFrame } from './chunk-frames.ts'
 import { mergeUsage } from './merge-usage.ts'
+import { escapedOf } from './raw-delta.ts'
 import { FUNCTION_CALL_DELTAS, TOOL_CALL_DELTAS } from './tool-call-deltas.ts'
 import { type EventMapper, type EventStageOptions, type StageOutput, UpstreamEventStage } from './upstream-event-stage.ts'
 
@@ -79,13 +80,13 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
     joinedKind = NO_JOIN
     joined = ''
   }
-  /** `literal` is a whole JSON string literal, so its inside joins any other's. */
-  const join = (kind: number, literal: string) => {
+  /** `escaped` is the inside of a JSON string literal, so it joins any other's. */
+  const join = (kind: number, escaped: string) => {
     if (kind !== joinedKind) {
       flushJoined()
       joinedKind = kind
     }
-    joined += literal.slice(1, -1)
+    joined += escaped
   }
   const emit = (frame: string) => {
     flushJoined()
@@ -102,20 +103,20 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
     out.finish()
   }
 
-  /** A delta's payload, as the JSON literal of its string. */
-  const onText = (literal: string) => {
-    if (literal !== '""') join(CONTENT, literal)
+  /** A delta's payload, as the inside of its string's JSON literal. */
+  const onText = (escaped: string) => {
+    if (escaped !== '') join(CONTENT, escaped)
   }
-  const onThinking = (literal: string) => {
-    if (literal !== '""') join(REASONING, literal)
+  const onThinking = (escaped: string) => {
+    if (escaped !== '') join(REASONING, escaped)
   }
-  const onArguments = (index: number, literal: string) => {
-    if (literal === '""') return
+  const onArguments = (index: number, escaped: string) => {
+    if (escaped === '') return
     const kind = blocks[index]
-    if (kind === 'json') join(CONTENT, literal)
+    if (kind === 'json') join(CONTENT, escaped)
     else if (kind === 'tool') {
       toolHasArguments[index] = true
-      join(ARGUMENTS + (toolIndex[index] as number), literal)
+      join(ARGUMENTS + (toolIndex[index] as number), escaped)
     }
   }
 
@@ -123,7 +124,7 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
     switch (block.type) {
       case 'text':
         blocks[index] = 'text'
-        onText(JSON.stringify(upstreamString(block, 'text')))
+        onText(escapedOf(upstreamString(block, 'text')))
         return
       case 'tool_use': {
         const name = upstreamString(block, 'name')
@@ -141,7 +142,7 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
       }
       case 'thinking':
         blocks[index] = 'thinking'
-        onThinking(JSON.stringify(upstreamString(block, 'thinking')))
+        onThinking(escapedOf(upstreamString(block, 'thinking')))
         return
       case 'redacted_thinking':
         blocks[index] = 'other'
@@ -157,11 +158,11 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
     const delta = event.delta
     switch (delta.type) {
       case 'text_delta':
-        return onText(JSON.stringify(upstreamString(delta, 'text')))
+        return onText(escapedOf(upstreamString(delta, 'text')))
       case 'input_json_delta':
-        return onArguments(event.index, JSON.stringify(upstreamString(delta, 'partial_json')))
+        return onArguments(event.index, escapedOf(upstreamString(delta, 'partial_json')))
       case 'thinking_delta':
-        return onThinking(JSON.stringify(upstreamString(delta, 'thinking')))
+        return onThinking(escapedOf(upstreamString(delta, 'thinking')))
       case 'signature_delta':
         emit(frames.delta(`{"thinking_blocks":[{"type":"thinking","thinking":"","signature":${JSON.stringify(upstreamString(delta, 'signature'))}}]}`))
         return
@@ -201,9 +202,9 @@ const chatMapper = (options: AnthropicToOpenAIOptions, out: StageOutput): EventM
   return {
     opening: () => frames.delta('{"role":"assistant","content":""}'),
     rawDelta: (raw) => {
-      if (raw.type === 'text_delta') onText(raw.literal)
-      else if (raw.type === 'thinking_delta') onThinking(raw.literal)
-      else onArguments(raw.index, raw.literal)
+      if (raw.type === 'text_delta') onText(raw.escaped)
+      else if (raw.type === 'thinking_delta') onThinking(raw.escaped)
+      else onArguments(raw.index, raw.escaped)
     },
     event: onEvent,
     flush: flushJoined,

@@ -15,6 +15,7 @@ import { toResponsesUsage } from '../mapping/to-responses-usage.ts'
 import { upstreamString } from '../mapping/upstream-fields.ts'
 import type { OutputItem, ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import { mergeUsage } from './merge-usage.ts'
+import { escapedOf } from './raw-delta.ts'
 import { createResponseFrames, type ResponseFrames } from './response-frames.ts'
 import { itemDoneFrames, refusalFrames } from './response-item-frames.ts'
 import { completeBlock, type StreamedBlock } from './streamed-block.ts'
@@ -121,14 +122,15 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
     joined = ''
   }
 
-  const onDelta = (index: number, literal: string) => {
+  /** `escaped`: the inside of the delta's JSON string literal. */
+  const onDelta = (index: number, escaped: string) => {
     const block = blocks[index]
-    if (block === undefined || literal === '""') return
+    if (block === undefined || escaped === '') return
     if (block !== joinedBlock) {
       flushJoined()
       joinedBlock = block
     }
-    joined += literal.slice(1, -1)
+    joined += escaped
   }
 
   const onBlockStart = (index: number, start: ResponseBlock) => {
@@ -153,10 +155,10 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
     // Text a block starts with is its first delta.
     if (start.type === 'text') {
       const text = upstreamString(start, 'text')
-      if (text) onDelta(index, JSON.stringify(text))
+      if (text) onDelta(index, escapedOf(text))
     } else if (start.type === 'thinking') {
       const thinking = upstreamString(start, 'thinking')
-      if (thinking) onDelta(index, JSON.stringify(thinking))
+      if (thinking) onDelta(index, escapedOf(thinking))
     }
   }
 
@@ -219,11 +221,11 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
         const delta = event.delta
         switch (delta.type) {
           case 'text_delta':
-            return onDelta(event.index, JSON.stringify(upstreamString(delta, 'text')))
+            return onDelta(event.index, escapedOf(upstreamString(delta, 'text')))
           case 'input_json_delta':
-            return onDelta(event.index, JSON.stringify(upstreamString(delta, 'partial_json')))
+            return onDelta(event.index, escapedOf(upstreamString(delta, 'partial_json')))
           case 'thinking_delta':
-            return onDelta(event.index, JSON.stringify(upstreamString(delta, 'thinking')))
+            return onDelta(event.index, escapedOf(upstreamString(delta, 'thinking')))
           case 'signature_delta': {
             const block = blocks[event.index]
             if (block) block.signature += upstreamString(delta, 'signature')
@@ -254,7 +256,7 @@ const responsesMapper = (options: AnthropicToResponsesOptions, out: StageOutput)
       const response = JSON.stringify(toResponseObject(skeleton, { status: 'in_progress', incomplete_details: null, error: null, output: [], usage: null }))
       return frames.frame('response.created', `"response":${response}`) + frames.frame('response.in_progress', `"response":${response}`)
     },
-    rawDelta: (raw) => onDelta(raw.index, raw.literal),
+    rawDelta: (raw) => onDelta(raw.index, raw.escaped),
     flush: flushJoined,
     event: onEvent,
     failure: (error) => {

@@ -1,19 +1,21 @@
 /**
  * The hot path of a stream: most events are `content_block_delta`s whose payload is one string.
- * For the API's exact layout, the string is taken as its raw JSON literal (escapes and all) and
- * copied into the OpenAI chunk, with no JSON.parse and no JSON.stringify. Anything else, or
- * anything unexpected, returns undefined and takes the general path.
+ * For the API's exact layout, the string is taken as it is written in the JSON (escapes and all,
+ * without its quotes) and copied into the OpenAI chunk, with no JSON.parse and no JSON.stringify.
+ * Anything else, or anything unexpected, returns undefined and takes the general path.
  */
-export type RawDelta = { index: number; type: 'text_delta' | 'input_json_delta' | 'thinking_delta'; literal: string }
+export type RawDelta = {
+  index: number
+  type: 'text_delta' | 'input_json_delta' | 'thinking_delta'
+  /** The inside of the string's JSON literal: valid JSON between two quotes, '' for an empty string. */
+  escaped: string
+}
 
 const HEAD = '{"type":"content_block_delta","index":'
-const DELTA = ',"delta":{"type":"'
-/** What follows DELTA for each kind, up to the string's opening quote. */
-const KINDS = [
-  ['text_delta', 'text_delta","text":'],
-  ['input_json_delta', 'input_json_delta","partial_json":'],
-  ['thinking_delta', 'thinking_delta","thinking":'],
-] as const
+/** What follows the index for each kind, up to and with the string's opening quote; text first, the commonest. */
+const TEXT = ',"delta":{"type":"text_delta","text":"'
+const ARGUMENTS = ',"delta":{"type":"input_json_delta","partial_json":"'
+const THINKING = ',"delta":{"type":"thinking_delta","thinking":"'
 
 const QUOTE = 34
 const BACKSLASH = 92
@@ -38,6 +40,20 @@ const escapeEnd = (text: string, at: number, end: number) => {
   return at + 5
 }
 
+/** Whether `text` from `at` to `end` is exactly two closing braces, with the padding the API sometimes adds. */
+const closesTwice = (text: string, at: number, end: number) => {
+  // The layout the API sends: `}}` and nothing else.
+  if (at + 2 === end) return text.charCodeAt(at) === CLOSE_BRACE && text.charCodeAt(at + 1) === CLOSE_BRACE
+  let j = at
+  for (let braces = 0; braces < 2; braces++) {
+    while (j < end && isSpace(text.charCodeAt(j))) j++
+    if (j >= end || text.charCodeAt(j) !== CLOSE_BRACE) return false
+    j++
+  }
+  while (j < end && isSpace(text.charCodeAt(j))) j++
+  return j === end
+}
+
 /** The delta in `text` from `start` to `end` (an SSE event's data, see SseEventSink). */
 export const readRawDelta = (text: string, start: number, end: number): RawDelta | undefined => {
   if (!text.startsWith(HEAD, start)) return undefined
@@ -45,37 +61,32 @@ export const readRawDelta = (text: string, start: number, end: number): RawDelta
   let index = 0
   const digitsFrom = i
   for (let c = text.charCodeAt(i); i < end && c >= DIGIT_0 && c <= DIGIT_9; c = text.charCodeAt(++i)) index = index * 10 + (c - DIGIT_0)
-  if (i === digitsFrom || !text.startsWith(DELTA, i)) return undefined
-  i += DELTA.length
-  let type: RawDelta['type'] | undefined
-  let open = 0
-  for (const [kind, field] of KINDS) {
-    if (!text.startsWith(field, i)) continue
-    type = kind
-    open = i + field.length
-    break
-  }
-  if (type === undefined || open >= end || text.charCodeAt(open) !== QUOTE) return undefined
+  if (i === digitsFrom) return undefined
+  let type: RawDelta['type']
+  if (text.startsWith(TEXT, i)) {
+    type = 'text_delta'
+    i += TEXT.length
+  } else if (text.startsWith(ARGUMENTS, i)) {
+    type = 'input_json_delta'
+    i += ARGUMENTS.length
+  } else if (text.startsWith(THINKING, i)) {
+    type = 'thinking_delta'
+    i += THINKING.length
+  } else return undefined
   // The string ends at the first quote not escaped. It is copied as it is, so what would make it
   // invalid JSON (a raw control character, an escape JSON has not) sends it to the general path.
-  let close = open + 1
-  for (; close < end; close++) {
-    const c = text.charCodeAt(close)
+  const open = i
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) break
     if (c === BACKSLASH) {
-      close = escapeEnd(text, close, end)
-      if (close < 0) return undefined
-    } else if (c === QUOTE) break
-    else if (c < 32) return undefined
+      i = escapeEnd(text, i, end)
+      if (i < 0) return undefined
+    } else if (c < 32) return undefined
   }
-  if (close >= end) return undefined
-  // Then exactly two closing braces, with the padding the API sometimes adds around them.
-  let j = close + 1
-  for (let braces = 0; braces < 2; braces++) {
-    while (j < end && isSpace(text.charCodeAt(j))) j++
-    if (j >= end || text.charCodeAt(j) !== CLOSE_BRACE) return undefined
-    j++
-  }
-  while (j < end && isSpace(text.charCodeAt(j))) j++
-  if (j !== end) return undefined
-  return { index, type, literal: text.slice(open, close + 1) }
+  if (i >= end || !closesTwice(text, i + 1, end)) return undefined
+  return { index, type, escaped: text.slice(open, i) }
 }
+
+/** A string the general path parsed, escaped as the fast path hands it on. */
+export const escapedOf = (value: string) => JSON.stringify(value).slice(1, -1)

@@ -14,6 +14,31 @@
  */
 export type SseEventSink = (text: string, start: number, end: number) => void
 
+/** Events kept for later as ranges of the reads they came in, not copied (the rest of a first read). */
+export class SseEventList {
+  private readonly texts: string[] = []
+  private readonly bounds: number[] = []
+  readonly add: SseEventSink = (text, start, end) => {
+    this.texts.push(text)
+    this.bounds.push(start, end)
+  }
+  /** Hands the events from the `from`-th on to `sink`, in order. */
+  replay(sink: SseEventSink, from = 0): void {
+    for (let i = from; i < this.texts.length; i++) sink(this.texts[i] as string, this.bounds[2 * i] as number, this.bounds[2 * i + 1] as number)
+  }
+  get length(): number {
+    return this.texts.length
+  }
+  /** The data of event `i`. */
+  data(i: number): string {
+    return (this.texts[i] as string).slice(this.bounds[2 * i], this.bounds[2 * i + 1])
+  }
+  clear(): void {
+    this.texts.length = 0
+    this.bounds.length = 0
+  }
+}
+
 export type SseParserOptions = {
   onEvent: SseEventSink
   /** Largest pending event (unfinished line plus collected data), in UTF-16 units. */
@@ -81,6 +106,21 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
     let nextLF = chunk.indexOf('\n', start)
     let nextCR = chunk.indexOf('\r', start)
     while (start < length) {
+      // The layout of nearly every upstream event, `event: <name>\n` then `data: <json>\n\n`,
+      // taken in one step when nothing is pending and no CR is left in the read.
+      if (tail === '' && dataText === undefined && nextCR === -1) {
+        const named = chunk.startsWith('event: ', start)
+        // 0 when the event line is not whole in this read
+        const data = named ? chunk.indexOf('\n', start) + 1 : start
+        if ((data > start || !named) && chunk.startsWith('data: ', data)) {
+          const dataEnd = chunk.indexOf('\n', data + 6)
+          if (dataEnd !== -1 && chunk.charCodeAt(dataEnd + 1) === LF) {
+            start = dataEnd + 2
+            onEvent(chunk, data + 6, dataEnd)
+            continue
+          }
+        }
+      }
       if (nextLF !== -1 && nextLF < start) nextLF = chunk.indexOf('\n', start)
       if (nextCR !== -1 && nextCR < start) nextCR = chunk.indexOf('\r', start)
       const end = nextCR === -1 ? nextLF : nextLF === -1 ? nextCR : Math.min(nextLF, nextCR)

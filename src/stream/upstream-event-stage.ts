@@ -6,7 +6,7 @@ import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResp
 import { watchWaits } from '../upstream/wait-watch.ts'
 import { KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
 import { type RawDelta, readRawDelta } from './raw-delta.ts'
-import { type SseDecoder, SseEventTooLargeError } from './sse-decoder.ts'
+import { type SseDecoder, type SseEventList, SseEventTooLargeError } from './sse-decoder.ts'
 
 const internalStreamError = (error: unknown) =>
   new OpenAIError({
@@ -22,8 +22,9 @@ export type EventStageOptions = {
   decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
   first: StreamEvent | undefined
-  /** The data of events that arrived in the same read as the first one. */
-  pending: readonly string[]
+  /** The events that arrived in the same read as the first one, from `pendingFrom` on. */
+  pending: SseEventList
+  pendingFrom: number
   /** The upstream answer and the rest of its body, which the stage reads as the client takes its frames. */
   reply: UpstreamReply
   body: ReadableStream<Uint8Array>
@@ -319,7 +320,7 @@ export class UpstreamEventStage {
     out += mapper.opening()
     if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
     if (options.first) mapEvent(options.first)
-    for (const data of options.pending) onSseEvent(data, 0, data.length)
+    options.pending.replay(onSseEvent, options.pendingFrom)
     // A mapping bug must not pass for an upstream fault, nor leave the stream open.
     relay().catch((error: unknown) => fail(internalStreamError(error)))
     this.abortWith = fail

@@ -15,16 +15,16 @@ describe('raw delta fast path', () => {
   test.each([
     [
       '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \\"you\\" \\u00e9"}}',
-      { index: 0, type: 'text_delta', literal: '"Hi \\"you\\" \\u00e9"' },
+      { index: 0, type: 'text_delta', escaped: 'Hi \\"you\\" \\u00e9' },
     ],
     [
       '{"type":"content_block_delta","index":12,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}  }   ',
-      { index: 12, type: 'input_json_delta', literal: '"{\\"a\\":"' },
+      { index: 12, type: 'input_json_delta', escaped: '{\\"a\\":' },
     ],
-    ['{"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":""}}', { index: 1, type: 'thinking_delta', literal: '""' }],
+    ['{"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":""}}', { index: 1, type: 'thinking_delta', escaped: '' }],
     [
       '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"}}',
-      { index: 0, type: 'text_delta', literal: '"\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00"' },
+      { index: 0, type: 'text_delta', escaped: '\\/\\b\\f\\n\\r\\t\\\\\\uD83D\\ude00' },
     ],
   ])('%s', (data, expected) => {
     expect(readBoth(data)).toEqual(expected as never)
@@ -49,7 +49,7 @@ describe('raw delta fast path', () => {
     const data = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"xy"}}'
     const text = `data: ${data}\n\n`
     const end = 6 + data.length
-    expect(readRawDelta(text, 6, end)?.literal).toBe('"xy"')
+    expect(readRawDelta(text, 6, end)?.escaped).toBe('xy')
     for (const cut of [1, 2, 3, 4]) expect(readRawDelta(text, 6, end - cut)).toBeUndefined()
   })
 
@@ -64,7 +64,7 @@ describe('raw delta fast path', () => {
       if (!raw) continue
       taken++
       const delta = JSON.parse(data).delta
-      expect(JSON.parse(raw.literal)).toBe(delta.text ?? delta.partial_json ?? delta.thinking)
+      expect(JSON.parse(`"${raw.escaped}"`)).toBe(delta.text ?? delta.partial_json ?? delta.thinking)
     }
     expect(taken).toBeGreaterThan(20)
   })

@@ -34,6 +34,15 @@ describe('SSE parser', () => {
     for (let i = 0; i <= crlf.length; i++) expect(parse([crlf.slice(0, i), crlf.slice(i)])).toEqual(EXPECTED)
   })
 
+  test('gives the same events for every pair of split points, LF only (the one-step path for `event:` + `data:`)', () => {
+    const lf = `event: x\ndata: {"a":1}\n\n${STREAM}event: y\n\nevent: z\ndata: p\ndata: q\n\n`
+    const expected = ['{"a":1}', ...EXPECTED, 'p\nq']
+    expect(parse([lf])).toEqual(expected)
+    for (let i = 0; i <= lf.length; i++) {
+      for (let j = i; j <= lf.length; j += 7) expect(parse([lf.slice(0, i), lf.slice(i, j), lf.slice(j)])).toEqual(expected)
+    }
+  })
+
   test('gives the same events when fed one character at a time', () => {
     expect(parse([...STREAM.replaceAll('\n', '\r\n')])).toEqual(EXPECTED)
   })
