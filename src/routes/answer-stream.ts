@@ -1,8 +1,9 @@
 import type { StreamEvent } from '../anthropic/stream-events.ts'
+import { OpenAIError } from '../errors/openai-error.ts'
 import type { AnthropicRequestPlan } from '../mapping/to-anthropic-request.ts'
 import { AnthropicToOpenAIStream, type StreamOutcome } from '../stream/anthropic-to-openai.ts'
 import { createChunkFrames } from '../stream/chunk-frames.ts'
-import { createSseDecoder, type SseDecoder, SseEventList } from '../stream/sse-decoder.ts'
+import { createSseDecoder, type SseDecoder, type SseReader } from '../stream/sse-decoder.ts'
 import type { EventStageOptions } from '../stream/upstream-event-stage.ts'
 import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
@@ -16,9 +17,6 @@ export type OpenedStream = {
   body: ReadableStream<Uint8Array>
   decoder: SseDecoder
   first: StreamEvent
-  /** The events that came in the same read as the first, from `pendingFrom` on. */
-  pending: SseEventList
-  pendingFrom: number
 }
 
 const parseEvent = (data: string): StreamEvent => {
@@ -45,7 +43,18 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
   }
   const silence = watchWaits(reply, settings.idleTimeoutSeconds)
   const decoder = createSseDecoder({ maxEventSize: settings.maxEventSize })
-  const events = new SseEventList()
+  let first: StreamEvent | undefined
+  // The first event that is not a ping ends the peek: the decoder pauses, and the rest of its
+  // read is the mapper's.
+  const peek: SseReader = {
+    event: (text, start, end) => {
+      const event = parseEvent(text.slice(start, end))
+      if (event.type === 'ping') return
+      if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
+      first = event
+      decoder.pause()
+    },
+  }
   const reader = body.getReader()
   try {
     for (;;) {
@@ -57,18 +66,14 @@ export const openUpstreamStream = async (reply: UpstreamReply, settings: StreamS
         throw silence.faultOf(error)
       }
       if (read.done) throw upstreamBadResponse('an event stream with no events')
-      events.clear()
       try {
-        decoder.decode(read.value, events.add)
+        decoder.decode(read.value, peek)
       } catch (error) {
-        throw upstreamBadResponse((error as Error).message)
+        throw error instanceof OpenAIError ? error : upstreamBadResponse((error as Error).message)
       }
-      for (let i = 0; i < events.length; i++) {
-        const event = parseEvent(events.data(i))
-        if (event.type === 'ping') continue
-        if (event.type === 'error') throw toOpenAIErrorFromEvent(event.error)
+      if (first) {
         reader.releaseLock()
-        return { reply, body, decoder, first: event, pending: events, pendingFrom: i + 1 }
+        return { reply, body, decoder, first }
       }
     }
   } catch (error) {
@@ -84,8 +89,6 @@ export const stageOptionsOf = (opened: OpenedStream, settings: StreamSettings): 
   heartbeatMs: settings.heartbeatMs,
   decoder: opened.decoder,
   first: opened.first,
-  pending: opened.pending,
-  pendingFrom: opened.pendingFrom,
   reply: opened.reply,
   body: opened.body,
   limits: settings,

@@ -1,6 +1,6 @@
 import type { Usage } from '../anthropic/response-schema.ts'
 import { toOpenAIUsage } from '../mapping/to-openai-usage.ts'
-import { createSseDecoder, type SseEventSink } from './sse-decoder.ts'
+import { createSseDecoder, type SseReader } from './sse-decoder.ts'
 
 export type NativeUsageFields = { prompt_tokens: number; completion_tokens: number }
 
@@ -24,21 +24,23 @@ export const createNativeUsageTap = ({ maxEventSize }: { maxEventSize: number })
     if (typeof reported === 'object' && reported !== null) usage = { ...usage, ...(reported as Usage) }
   }
   const decoder = createSseDecoder({ maxEventSize })
-  const onEvent: SseEventSink = (text, start, end) => {
-    const data = text.slice(start, end)
-    if (!data.includes('"usage"')) return
-    try {
-      const event = JSON.parse(data)
-      merge(event.type === 'message_start' ? event.message?.usage : event.type === 'message_delta' ? event.usage : undefined)
-    } catch {
-      // not an event the tap can read
-    }
+  const reader: SseReader = {
+    event: (text, start, end) => {
+      const data = text.slice(start, end)
+      if (!data.includes('"usage"')) return
+      try {
+        const event = JSON.parse(data)
+        merge(event.type === 'message_start' ? event.message?.usage : event.type === 'message_delta' ? event.usage : undefined)
+      } catch {
+        // not an event the tap can read
+      }
+    },
   }
   return {
     feed(chunk: Uint8Array) {
       if (broken) return
       try {
-        decoder.decode(chunk, onEvent)
+        decoder.decode(chunk, reader)
       } catch {
         broken = true
       }

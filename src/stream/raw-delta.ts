@@ -54,38 +54,76 @@ const closesTwice = (text: string, at: number, end: number) => {
   return j === end
 }
 
-/** The delta in `text` from `start` to `end` (an SSE event's data, see SseEventSink). */
-export const readRawDelta = (text: string, start: number, end: number): RawDelta | undefined => {
+/** Where the string that opens at `open` (after its quote) closes: the index of its closing quote, or -1. */
+const stringEnd = (text: string, open: number, end: number) => {
+  // The string ends at the first quote not escaped. It is copied as it is, so what would make it
+  // invalid JSON (a raw control character, an escape JSON has not) sends it to the general path.
+  for (let i = open; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) return i
+    if (c === BACKSLASH) {
+      i = escapeEnd(text, i, end)
+      if (i < 0) return -1
+    } else if (c < 32) return -1
+  }
+  return -1
+}
+
+/** A delta's head, `{"type":"content_block_delta","index":N,"delta":{…` up to its string, read from `start`. */
+type DeltaHead = { index: number; type: RawDelta['type']; open: number }
+
+const readDeltaHead = (text: string, start: number, end: number): DeltaHead | undefined => {
   if (!text.startsWith(HEAD, start)) return undefined
   let i = start + HEAD.length
   let index = 0
   const digitsFrom = i
   for (let c = text.charCodeAt(i); i < end && c >= DIGIT_0 && c <= DIGIT_9; c = text.charCodeAt(++i)) index = index * 10 + (c - DIGIT_0)
   if (i === digitsFrom) return undefined
-  let type: RawDelta['type']
-  if (text.startsWith(TEXT, i)) {
-    type = 'text_delta'
-    i += TEXT.length
-  } else if (text.startsWith(ARGUMENTS, i)) {
-    type = 'input_json_delta'
-    i += ARGUMENTS.length
-  } else if (text.startsWith(THINKING, i)) {
-    type = 'thinking_delta'
-    i += THINKING.length
-  } else return undefined
-  // The string ends at the first quote not escaped. It is copied as it is, so what would make it
-  // invalid JSON (a raw control character, an escape JSON has not) sends it to the general path.
-  const open = i
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i)
-    if (c === QUOTE) break
-    if (c === BACKSLASH) {
-      i = escapeEnd(text, i, end)
-      if (i < 0) return undefined
-    } else if (c < 32) return undefined
+  if (text.startsWith(TEXT, i)) return { index, type: 'text_delta', open: i + TEXT.length }
+  if (text.startsWith(ARGUMENTS, i)) return { index, type: 'input_json_delta', open: i + ARGUMENTS.length }
+  if (text.startsWith(THINKING, i)) return { index, type: 'thinking_delta', open: i + THINKING.length }
+  return undefined
+}
+
+/** The delta in `text` from `start` to `end` (an SSE event's data, see SseEventSink). */
+export const readRawDelta = (text: string, start: number, end: number): RawDelta | undefined => {
+  const head = readDeltaHead(text, start, end)
+  if (!head) return undefined
+  const close = stringEnd(text, head.open, end)
+  if (close < 0 || !closesTwice(text, close + 1, end)) return undefined
+  return { index: head.index, type: head.type, escaped: text.slice(head.open, close) }
+}
+
+/** How the API writes a delta event, up to its JSON. */
+const EVENT_HEAD = 'event: content_block_delta\ndata: '
+/** How it ends it: the string's quote, the two braces, the line end and the blank line. */
+const EVENT_END = '"}}\n\n'
+
+/**
+ * The deltas of one block that follow each other in a read, as the API writes them (wire doc
+ * §3.5: they go out as one): from `start`, whole SSE events of exactly the form
+ * `event: content_block_delta\ndata: {…"text":"<string>"}}\n\n`, same index and kind, their
+ * strings' insides joined. Each next event is told by one comparison with the first one's text up
+ * to its string. Undefined when the event at `start` is not of that form; `end` is where the run stopped.
+ */
+export const readDeltaRun = (text: string, start: number): (RawDelta & { end: number }) | undefined => {
+  if (!text.startsWith(EVENT_HEAD, start)) return undefined
+  const length = text.length
+  const head = readDeltaHead(text, start + EVENT_HEAD.length, length)
+  if (!head) return undefined
+  let close = stringEnd(text, head.open, length)
+  if (close < 0 || !text.startsWith(EVENT_END, close)) return undefined
+  let escaped = text.slice(head.open, close)
+  let next = close + EVENT_END.length
+  const prefix = text.slice(start, head.open)
+  while (text.startsWith(prefix, next)) {
+    const open = next + prefix.length
+    close = stringEnd(text, open, length)
+    if (close < 0 || !text.startsWith(EVENT_END, close)) break
+    escaped += text.slice(open, close)
+    next = close + EVENT_END.length
   }
-  if (i >= end || !closesTwice(text, i + 1, end)) return undefined
-  return { index, type, escaped: text.slice(open, i) }
+  return { index: head.index, type: head.type, escaped, end: next }
 }
 
 /** A string the general path parsed, escaped as the fast path hands it on. */

@@ -14,33 +14,17 @@
  */
 export type SseEventSink = (text: string, start: number, end: number) => void
 
-/** Events kept for later as ranges of the reads they came in, not copied (the rest of a first read). */
-export class SseEventList {
-  private readonly texts: string[] = []
-  private readonly bounds: number[] = []
-  readonly add: SseEventSink = (text, start, end) => {
-    this.texts.push(text)
-    this.bounds.push(start, end)
-  }
-  /** Hands the events from the `from`-th on to `sink`, in order. */
-  replay(sink: SseEventSink, from = 0): void {
-    for (let i = from; i < this.texts.length; i++) sink(this.texts[i] as string, this.bounds[2 * i] as number, this.bounds[2 * i + 1] as number)
-  }
-  get length(): number {
-    return this.texts.length
-  }
-  /** The data of event `i`. */
-  data(i: number): string {
-    return (this.texts[i] as string).slice(this.bounds[2 * i], this.bounds[2 * i + 1])
-  }
-  clear(): void {
-    this.texts.length = 0
-    this.bounds.length = 0
-  }
-}
+/**
+ * Takes, at an event boundary of a read, as many whole events as it recognises straight from the
+ * text (a run of same-kind deltas, see readDeltaRun), and returns where it stopped: `start` when
+ * it took none. Only whole events, each exactly as the parser would have cut it.
+ */
+export type SseRunTaker = (text: string, start: number) => number
+
+/** Who gets the events of one call: each one, or a whole run of them at once when `run` takes it. */
+export type SseReader = { event: SseEventSink; run?: SseRunTaker }
 
 export type SseParserOptions = {
-  onEvent: SseEventSink
   /** Largest pending event (unfinished line plus collected data), in UTF-16 units. */
   maxEventSize: number
 }
@@ -53,7 +37,8 @@ const LF = 10
 const CR = 13
 const SPACE = 32
 
-export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => {
+export const createSseParser = ({ maxEventSize }: SseParserOptions) => {
+  let reader: SseReader = { event: () => {} }
   let tail = ''
   /** The pending event's data is `dataText.slice(dataStart, dataEnd)`; undefined before its first data line. */
   let dataText: string | undefined
@@ -61,12 +46,16 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
   let dataEnd = 0
   /** The previous read ended in CR: an LF opening this one ends no second line. */
   let skipLF = false
+  /** Set by `pause`: the rest of the read waits in `held` (from `heldFrom`) for `resume`. */
+  let paused = false
+  let held = ''
+  let heldFrom = 0
 
   const dispatch = () => {
     if (dataText === undefined) return
     const text = dataText
     dataText = undefined
-    onEvent(text, dataStart, dataEnd)
+    reader.event(text, dataStart, dataEnd)
   }
 
   const addData = (text: string, start: number, end: number) => {
@@ -96,28 +85,40 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
     addData(text, valueStart, end)
   }
 
-  const feed = (chunk: string) => {
-    let start = 0
+  const feed = (chunk: string, from: number) => {
+    let start = from
     const length = chunk.length
-    if (skipLF && length > 0) {
-      if (chunk.charCodeAt(0) === LF) start = 1
+    if (skipLF && start < length) {
+      if (chunk.charCodeAt(start) === LF) start++
       skipLF = false
     }
     let nextLF = chunk.indexOf('\n', start)
     let nextCR = chunk.indexOf('\r', start)
     while (start < length) {
-      // The layout of nearly every upstream event, `event: <name>\n` then `data: <json>\n\n`,
-      // taken in one step when nothing is pending and no CR is left in the read.
-      if (tail === '' && dataText === undefined && nextCR === -1) {
-        const named = chunk.startsWith('event: ', start)
-        // 0 when the event line is not whole in this read
-        const data = named ? chunk.indexOf('\n', start) + 1 : start
-        if ((data > start || !named) && chunk.startsWith('data: ', data)) {
-          const dataEnd = chunk.indexOf('\n', data + 6)
-          if (dataEnd !== -1 && chunk.charCodeAt(dataEnd + 1) === LF) {
-            start = dataEnd + 2
-            onEvent(chunk, data + 6, dataEnd)
-            continue
+      if (paused) {
+        held = chunk
+        heldFrom = start
+        return
+      }
+      if (tail === '' && dataText === undefined) {
+        const taken = reader.run ? reader.run(chunk, start) : start
+        if (taken > start) {
+          start = taken
+          continue
+        }
+        // The layout of nearly every other event, `event: <name>\n` then `data: <json>\n\n`,
+        // taken in one step when no CR is left in the read.
+        if (nextCR === -1) {
+          const named = chunk.startsWith('event: ', start)
+          // 0 when the event line is not whole in this read
+          const data = named ? chunk.indexOf('\n', start) + 1 : start
+          if ((data > start || !named) && chunk.startsWith('data: ', data)) {
+            const dataEnd = chunk.indexOf('\n', data + 6)
+            if (dataEnd !== -1 && chunk.charCodeAt(dataEnd + 1) === LF) {
+              start = dataEnd + 2
+              reader.event(chunk, data + 6, dataEnd)
+              continue
+            }
           }
         }
       }
@@ -148,27 +149,46 @@ export const createSseParser = ({ onEvent, maxEventSize }: SseParserOptions) => 
     dataText = undefined
   }
 
-  return { feed, end }
+  return {
+    /** Parses `chunk`, handing its events to `to`, until the end or a `pause`. */
+    feed(chunk: string, to: SseReader): void {
+      reader = to
+      feed(chunk, 0)
+    },
+    /** Stops after the event being handed out: the rest of the read waits for `resume`. */
+    pause(): void {
+      paused = true
+    },
+    /** Parses what a `pause` held back, handing its events to `to`. */
+    resume(to: SseReader): void {
+      reader = to
+      paused = false
+      const chunk = held
+      held = ''
+      feed(chunk, heldFrom)
+    },
+    end,
+  }
 }
 
 /**
  * Upstream bytes in, SSE events out: one streaming UTF-8 decoder (a character split across reads
  * survives; bad bytes become U+FFFD) feeding one parser. Each call hands the events it completes
- * to its own sink, so whoever holds the decoder (the first-event peek, then the mapper) gets them.
+ * to its own reader, so whoever holds the decoder (the first-event peek, then the mapper) gets
+ * them; the peek pauses after the first event, and the mapper resumes with the rest of that read.
  */
 export const createSseDecoder = ({ maxEventSize }: { maxEventSize: number }) => {
   const decoder = new TextDecoder()
-  let sink: SseEventSink = () => {}
-  const parser = createSseParser({ onEvent: (text, start, end) => sink(text, start, end), maxEventSize })
+  const parser = createSseParser({ maxEventSize })
   return {
-    decode(bytes: Uint8Array, onEvent: SseEventSink): void {
-      sink = onEvent
-      parser.feed(decoder.decode(bytes, { stream: true }))
+    decode(bytes: Uint8Array, to: SseReader): void {
+      parser.feed(decoder.decode(bytes, { stream: true }), to)
     },
+    pause: parser.pause,
+    resume: parser.resume,
     /** The events a final flush of the decoder completes; a half event left after them is discarded. */
-    end(onEvent: SseEventSink): void {
-      sink = onEvent
-      parser.feed(decoder.decode())
+    end(to: SseReader): void {
+      parser.feed(decoder.decode(), to)
       parser.end()
     },
   }

@@ -5,8 +5,8 @@ import type { UpstreamReply } from '../upstream/upstream-client.ts'
 import { clientClosed, streamIncomplete, toOpenAIErrorFromEvent, upstreamBadResponse } from '../upstream/upstream-error.ts'
 import { watchWaits } from '../upstream/wait-watch.ts'
 import { KEEP_ALIVE_FRAME, PING_FRAME } from './chunk-frames.ts'
-import { type RawDelta, readRawDelta } from './raw-delta.ts'
-import { type SseDecoder, type SseEventList, SseEventTooLargeError } from './sse-decoder.ts'
+import { type RawDelta, readDeltaRun, readRawDelta } from './raw-delta.ts'
+import { type SseDecoder, SseEventTooLargeError, type SseReader } from './sse-decoder.ts'
 
 const internalStreamError = (error: unknown) =>
   new OpenAIError({
@@ -18,13 +18,13 @@ const internalStreamError = (error: unknown) =>
 
 export type EventStageOptions = {
   heartbeatMs: number
-  /** The decoder that already read the first event, with its state (a half line, half a character). */
+  /**
+   * The decoder that already read the first event, paused after it: the rest of that read, then
+   * its state (a half line, half a character), are the stage's.
+   */
   decoder: SseDecoder
   /** The first event, already read (and parsed) to decide the HTTP status before the 200. */
   first: StreamEvent | undefined
-  /** The events that arrived in the same read as the first one, from `pendingFrom` on. */
-  pending: SseEventList
-  pendingFrom: number
   /** The upstream answer and the rest of its body, which the stage reads as the client takes its frames. */
   reply: UpstreamReply
   body: ReadableStream<Uint8Array>
@@ -50,7 +50,7 @@ export type StageOutput = {
 export type EventMapper = {
   /** Frames written before the first event. */
   opening: () => string
-  /** The hot path: a text, thinking or arguments delta, its string as a raw JSON literal. */
+  /** The hot path: a text, thinking or arguments delta (or a run of them), its string as written in the JSON. */
   rawDelta: (delta: RawDelta) => void
   /** Every other event but `ping` and `error`, which the stage handles. */
   event: (event: StreamEvent) => void
@@ -232,22 +232,35 @@ export class UpstreamEventStage {
       mapEvent(event)
     }
 
-    const onRead = (bytes: Uint8Array) => {
-      heartbeat?.refresh()
+    /** A run of deltas of one block, taken whole from the read (see readDeltaRun). */
+    const takeRun = (text: string, start: number) => {
+      if (ended) return start
+      const run = readDeltaRun(text, start)
+      if (!run) return start
+      mapper.rawDelta(run)
+      return run.end
+    }
+    const sseReader: SseReader = { event: onSseEvent, run: takeRun }
+
+    const parse = (decode: () => void) => {
       try {
-        decoder.decode(bytes, onSseEvent)
+        decode()
       } catch (error) {
         // Only the parser's own refusal is the upstream's fault; anything else is ours and rethrown.
         if (!(error instanceof SseEventTooLargeError)) throw error
         fail(upstreamBadResponse(error.message))
       }
     }
+    const onRead = (bytes: Uint8Array) => {
+      heartbeat?.refresh()
+      parse(() => decoder.decode(bytes, sseReader))
+    }
 
     const onUpstreamEnd = () => {
       const fired = waits.fired()
       if (fired) return fail(fired)
       try {
-        decoder.end(onSseEvent)
+        decoder.end(sseReader)
       } catch {
         // a half event at the end is discarded either way
       }
@@ -320,7 +333,7 @@ export class UpstreamEventStage {
     out += mapper.opening()
     if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
     if (options.first) mapEvent(options.first)
-    options.pending.replay(onSseEvent, options.pendingFrom)
+    parse(() => decoder.resume(sseReader))
     // A mapping bug must not pass for an upstream fault, nor leave the stream open.
     relay().catch((error: unknown) => fail(internalStreamError(error)))
     this.abortWith = fail

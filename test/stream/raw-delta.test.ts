@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { readRawDelta } from '../../src/stream/raw-delta.ts'
+import { readDeltaRun, readRawDelta } from '../../src/stream/raw-delta.ts'
 import { fixtureText } from '../support/fixtures.ts'
 
 /** `data` read alone, and as the range it is inside an SSE read (between `data: ` and the line end). */
@@ -67,5 +67,49 @@ describe('raw delta fast path', () => {
       expect(JSON.parse(`"${raw.escaped}"`)).toBe(delta.text ?? delta.partial_json ?? delta.thinking)
     }
     expect(taken).toBeGreaterThan(20)
+  })
+
+  const delta = (index: number, field: string, type: string, value: string) =>
+    `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${field}":${value}}}\n\n`
+  const text = (value: string, index = 0) => delta(index, 'text', 'text_delta', value)
+
+  // [name, the events the run takes, what follows them in the read, the run]
+  test.each([
+    ['one event', text('"a"'), '', { index: 0, type: 'text_delta', escaped: 'a' }],
+    ['three of one block, escapes kept', text('"a"') + text('"\\"b\\u00e9"') + text('""'), '', { index: 0, type: 'text_delta', escaped: 'a\\"b\\u00e9' }],
+    ['stops at another index', text('"a"'), text('"b"', 1), { index: 0, type: 'text_delta', escaped: 'a' }],
+    ['stops at another kind', text('"a"'), delta(0, 'thinking', 'thinking_delta', '"t"'), { index: 0, type: 'text_delta', escaped: 'a' }],
+    [
+      'stops at another event',
+      text('"a"'),
+      'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+      { index: 0, type: 'text_delta', escaped: 'a' },
+    ],
+    ['stops at padding', text('"a"'), text('"b"').replace('}}', '} }'), { index: 0, type: 'text_delta', escaped: 'a' }],
+    ['stops at a CRLF event', text('"a"'), text('"b"').replaceAll('\n', '\r\n'), { index: 0, type: 'text_delta', escaped: 'a' }],
+    ['stops at a half event at the end of the read', text('"a"'), text('"bc"').slice(0, -4), { index: 0, type: 'text_delta', escaped: 'a' }],
+    [
+      'arguments',
+      delta(2, 'partial_json', 'input_json_delta', '"{\\"x"') + delta(2, 'partial_json', 'input_json_delta', '"\\":1}"'),
+      '',
+      { index: 2, type: 'input_json_delta', escaped: '{\\"x\\":1}' },
+    ],
+  ])('a run: %s', (_name, taken, rest, expected) => {
+    expect(readDeltaRun(taken + rest, 0)).toEqual({ ...expected, end: taken.length } as never)
+  })
+
+  test.each([
+    ['no event line', text('"a"').slice('event: content_block_delta\n'.length)],
+    ['a padded first event', text('"a"').replace('}}', '} }')],
+    ['a raw control character', text('"a\tb"')],
+    ['a first event cut short', text('"abc"').slice(0, -3)],
+    ['a signature delta', delta(0, 'signature', 'signature_delta', '"s"')],
+  ])('no run on %s', (_name, read) => {
+    expect(readDeltaRun(read, 0)).toBeUndefined()
+  })
+
+  test('a run starts where it is told, inside a read', () => {
+    const read = `: ping\n\n${text('"x"')}${text('"y"')}`
+    expect(readDeltaRun(read, 8)).toEqual({ index: 0, type: 'text_delta', escaped: 'xy', end: read.length })
   })
 })

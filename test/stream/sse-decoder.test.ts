@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'bun:test'
-import { createSseParser, SseEventTooLargeError } from '../../src/stream/sse-decoder.ts'
+import { createSseDecoder, createSseParser, SseEventTooLargeError, type SseReader } from '../../src/stream/sse-decoder.ts'
 
 const parse = (chunks: readonly string[], maxEventSize = 1 << 20) => {
   const events: string[] = []
-  const parser = createSseParser({ onEvent: (text, start, end) => events.push(text.slice(start, end)), maxEventSize })
-  for (const chunk of chunks) parser.feed(chunk)
+  const parser = createSseParser({ maxEventSize })
+  const reader = { event: (text: string, start: number, end: number) => events.push(text.slice(start, end)) }
+  for (const chunk of chunks) parser.feed(chunk, reader)
   parser.end()
   return events
 }
@@ -55,5 +56,72 @@ describe('SSE parser', () => {
     const big = 'x'.repeat(1 << 20)
     expect(parse([`data: ${big.slice(0, 500_000)}`, `${big.slice(500_000)}\n\n`], 2 << 20)[0]?.length).toBe(1 << 20)
     expect(() => parse([`data: ${big}`], 1000)).toThrow(SseEventTooLargeError)
+  })
+
+  test('pause stops after the event being handed out; resume gives the rest of that read to another reader', () => {
+    const decoder = createSseDecoder({ maxEventSize: 1 << 20 })
+    const peeked: string[] = []
+    const rest: string[] = []
+    const peek: SseReader = {
+      event: (text, start, end) => {
+        peeked.push(text.slice(start, end))
+        decoder.pause()
+      },
+    }
+    const mapper: SseReader = { event: (text, start, end) => rest.push(text.slice(start, end)) }
+    const bytes = new TextEncoder().encode('data: 1\n\nevent: b\ndata: 2\n\ndata: 3\n\ndata: 4')
+    decoder.decode(bytes, peek)
+    expect(peeked).toEqual(['1'])
+    expect(rest).toEqual([])
+    decoder.resume(mapper)
+    expect(rest).toEqual(['2', '3'])
+    decoder.decode(new TextEncoder().encode('\n\n'), mapper)
+    expect(rest).toEqual(['2', '3', '4'])
+    expect(peeked).toEqual(['1'])
+  })
+
+  test('a pause on the last event of a read, even one ending in CR, loses nothing', () => {
+    const decoder = createSseDecoder({ maxEventSize: 1 << 20 })
+    const events: string[] = []
+    const peek: SseReader = {
+      event: (text, start, end) => {
+        events.push(`peek:${text.slice(start, end)}`)
+        decoder.pause()
+      },
+    }
+    const mapper: SseReader = { event: (text, start, end) => events.push(text.slice(start, end)) }
+    decoder.decode(new TextEncoder().encode('data: 1\r\r'), peek)
+    decoder.resume(mapper)
+    decoder.decode(new TextEncoder().encode('\ndata: 2\r\n\r\n'), mapper)
+    expect(events).toEqual(['peek:1', '2'])
+  })
+
+  test('a run taker gets whole events only, and the events are the same for every pair of split points', () => {
+    // Takes each `event: r\ndata: <x>\n\n` at the position it is offered, as readDeltaRun does.
+    const RUN = 'event: r\ndata: '
+    const taken: string[] = []
+    const reader = (events: string[]): SseReader => ({
+      event: (text, start, end) => events.push(text.slice(start, end)),
+      run: (text, start) => {
+        if (!text.startsWith(RUN, start)) return start
+        const end = text.indexOf('\n', start + RUN.length)
+        if (end < 0 || text.charCodeAt(end + 1) !== 10) return start
+        taken.push(text.slice(start + RUN.length, end))
+        events.push(text.slice(start + RUN.length, end))
+        return end + 2
+      },
+    })
+    const stream = `event: r\ndata: a\n\nevent: r\ndata: b\ndata: c\n\n${STREAM}event: r\ndata: d\n\n`
+    const expected = ['a', 'b\nc', ...EXPECTED, 'd']
+    for (let i = 0; i <= stream.length; i++) {
+      for (let j = i; j <= stream.length; j += 5) {
+        const events: string[] = []
+        const parser = createSseParser({ maxEventSize: 1 << 20 })
+        for (const chunk of [stream.slice(0, i), stream.slice(i, j), stream.slice(j)]) parser.feed(chunk, reader(events))
+        expect(events).toEqual(expected)
+      }
+    }
+    expect(taken).toContain('a')
+    expect(taken).not.toContain('b')
   })
 })
