@@ -96,8 +96,15 @@ export const readRawDelta = (text: string, start: number, end: number): RawDelta
 
 /** How the API writes a delta event, up to its JSON. */
 const EVENT_HEAD = 'event: content_block_delta\ndata: '
-/** How it ends it: the string's quote, the two braces, the line end and the blank line. */
-const EVENT_END = '"}}\n\n'
+const LF = 10
+/** Whether the string closing at `close` ends its event as the API writes it: `"}}\n\n`; compared a character at a time, which costs less than a call. */
+const endsEvent = (text: string, close: number) =>
+  text.charCodeAt(close + 1) === CLOSE_BRACE &&
+  text.charCodeAt(close + 2) === CLOSE_BRACE &&
+  text.charCodeAt(close + 3) === LF &&
+  text.charCodeAt(close + 4) === LF
+/** The string's closing quote, the braces, the line end and the blank line. */
+const EVENT_END_LENGTH = 5
 
 /**
  * The deltas of one block that follow each other in a read, as the API writes them (wire doc
@@ -112,16 +119,16 @@ export const readDeltaRun = (text: string, start: number): (RawDelta & { end: nu
   const head = readDeltaHead(text, start + EVENT_HEAD.length, length)
   if (!head) return undefined
   let close = stringEnd(text, head.open, length)
-  if (close < 0 || !text.startsWith(EVENT_END, close)) return undefined
+  if (close < 0 || !endsEvent(text, close)) return undefined
   let escaped = text.slice(head.open, close)
-  let next = close + EVENT_END.length
+  let next = close + EVENT_END_LENGTH
   const prefix = text.slice(start, head.open)
   while (text.startsWith(prefix, next)) {
     const open = next + prefix.length
     close = stringEnd(text, open, length)
-    if (close < 0 || !text.startsWith(EVENT_END, close)) break
+    if (close < 0 || !endsEvent(text, close)) break
     escaped += text.slice(open, close)
-    next = close + EVENT_END.length
+    next = close + EVENT_END_LENGTH
   }
   return { index: head.index, type: head.type, escaped, end: next }
 }
