@@ -57,11 +57,15 @@ export const authPlugin = ({ checkKey, maxBodyBytes, openRoutes, adminRoutes, ch
     context.log.fields.key_id = client.label
     if (Number(request.headers.get('content-length')) > maxBodyBytes) throw requestTooLarge(maxBodyBytes)
   }
-  return new Elysia({ name: 'auth-plugin' })
-    .onParse({ as: 'global' }, function admitBeforeBody(context) {
-      admit(context)
-    })
-    .onBeforeHandle({ as: 'global' }, function admitBeforeHandler(context) {
-      admit(context)
-    })
+  return (
+    new Elysia({ name: 'auth-plugin' })
+      // Destructured, not passed whole: Elysia reads which context fields a hook uses from its
+      // parameters, and a whole context makes every route parse cookies and the query too.
+      .onParse({ as: 'global' }, function admitBeforeBody({ request, route }) {
+        admit({ request, route })
+      })
+      .onBeforeHandle({ as: 'global' }, function admitBeforeHandler({ request, route }) {
+        admit({ request, route })
+      })
+  )
 }
