@@ -19,7 +19,8 @@ export type StreamedBlock = {
   announced: boolean
 }
 
-const decode = (body: string): string => (body === '' ? '' : JSON.parse(`"${body}"`))
+/** The string a JSON literal's inside stands for; without a backslash it has no escape, and is the string itself. */
+const decode = (body: string): string => (body.indexOf('\\') === -1 ? body : JSON.parse(`"${body}"`))
 
 /** The block as the Message API would have answered it without streaming. */
 export const completeBlock = ({ start, body, signature }: StreamedBlock): ResponseBlock => {
