@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { RedisClient } from 'bun'
+import { describe, expect, test } from 'bun:test'
 import { createRedisResponseStore } from '../../src/store/redis-store.ts'
 import { type ResponseStore, StoreUnavailableError } from '../../src/store/response-store.ts'
 import { freePort } from '../support/processes.ts'
-import { type RedisServer, startRedisServer, stopRedisServers } from '../support/redis-server.ts'
+import { startRedisServer, useRedisServer } from '../support/redis-server.ts'
 import { describeResponseStoreContract, sampleRecord } from './response-store-contract.ts'
 
-let server: RedisServer
-let raw: RedisClient
-beforeAll(async () => {
-  server = await startRedisServer()
-  raw = new RedisClient(server.url)
-})
-afterAll(async () => {
-  raw?.close()
-  await stopRedisServers()
-})
+const redis = useRedisServer()
 
-describeResponseStoreContract('redis', () => createRedisResponseStore(server.url))
+describeResponseStoreContract('redis', () => createRedisResponseStore(redis.server.url))
 
 /** Every operation rejects with StoreUnavailableError, each within `withinMs`. */
 const expectUnavailable = async (store: ResponseStore, withinMs: number) => {
@@ -38,22 +28,22 @@ const expectUnavailable = async (store: ResponseStore, withinMs: number) => {
 
 describe('redis: the layout', () => {
   test("every key carries its client key's hash tag and expires", async () => {
-    const store = createRedisResponseStore(server.url)
+    const store = createRedisResponseStore(redis.server.url)
     await store.put(sampleRecord({ keyId: 'tenant-7' }))
-    const keys = (await raw.send('KEYS', ['{gw:resp:tenant-7}*'])) as string[]
+    const keys = (await redis.raw.send('KEYS', ['{gw:resp:tenant-7}*'])) as string[]
     expect(keys.length).toBe(3)
     for (const key of keys) {
       expect(key).toMatch(/^\{gw:resp:tenant-7\}:[ri]:/)
-      expect(await raw.send('PTTL', [key])).toBeGreaterThan(0)
+      expect(await redis.raw.send('PTTL', [key])).toBeGreaterThan(0)
     }
     await store.close()
   })
 
   test('a record that lost one of its items (evicted) answers as absent, not half', async () => {
-    const store = createRedisResponseStore(server.url)
+    const store = createRedisResponseStore(redis.server.url)
     const record = sampleRecord({ keyId: 'tenant-evicted' })
     await store.put(record)
-    await raw.send('DEL', [`{gw:resp:tenant-evicted}:i:${encodeURIComponent(record.items[1]?.id ?? '')}`])
+    await redis.raw.send('DEL', [`{gw:resp:tenant-evicted}:i:${encodeURIComponent(record.items[1]?.id ?? '')}`])
     expect(await store.get(record.id, record.keyId)).toBeUndefined()
     await store.close()
   })

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +23,23 @@ const running = new Set<RedisServer>()
 /** Stops every server this file started that is still running (for afterAll, after a failed test). */
 export const stopRedisServers = async () => {
   await Promise.all([...running].map((server) => server.stop()))
+}
+
+/**
+ * A redis-server for the calling test file: started before its tests with a raw client beside it
+ * (to look at the keys), both ended after them. Read `server` and `raw` inside tests, not before.
+ */
+export const useRedisServer = () => {
+  const redis = {} as { server: RedisServer; raw: RedisClient }
+  beforeAll(async () => {
+    redis.server = await startRedisServer()
+    redis.raw = new RedisClient(redis.server.url)
+  })
+  afterAll(async () => {
+    redis.raw?.close()
+    await stopRedisServers()
+  })
+  return redis
 }
 
 /**
