@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import type { Message } from '../anthropic/response-schema.ts'
 import { gatewayFailed } from '../errors/openai-error.ts'
-import { dropConnection } from '../http/drop-connection.ts'
+import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import { sessionHint } from '../http/session-hint.ts'
@@ -60,6 +60,13 @@ const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logge
   }
 }
 
+/**
+ * Closes the client's connection when called. Made outside the async handler: a closure made there
+ * keeps every variable of it alive for as long as the stream that holds it, the parsed request
+ * (the whole prompt) among them.
+ */
+const dropperOf = (server: ServerTimeout, request: Request) => () => dropConnection(server, request)
+
 /** POST /v1/chat/completions: validate → map → upstream → map back, as JSON or as a stream. */
 export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
   new Elysia({ name: 'chat-completions' }).post(
@@ -88,7 +95,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
         ? answerStream({
             ...common,
             open: openNoted(deps.upstream, args, log, headers, (reply) => openUpstreamStream(reply, deps.stream)),
-            dropClient: () => dropConnection(server, request),
+            dropClient: dropperOf(server, request),
           })
         : answerJson({
             ...common,
@@ -139,9 +146,13 @@ const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, 
   const first = opened[0] as (typeof opened)[number]
   const id = completionIdOf(first.first, log.fields.request_id)
   const outcomes: StreamOutcome[] = []
-  const terminal = plan.n === 1
+  // The closures below live as long as the stream: they take these, not the plan and its body.
+  const { n, includeUsage, requestedModel } = plan
+  const terminal = n === 1
   log.deferred = true
-  const choices = opened.map((stream, choiceIndex) => {
+  // A loop, not map(): a callback naming `plan` would keep it (and its body) in the scope of onEnd.
+  const choices: ReadableStream<Uint8Array>[] = []
+  for (const [choiceIndex, stream] of opened.entries()) {
     const { mapper, frames } = toChunkStream({
       opened: stream,
       plan,
@@ -153,22 +164,22 @@ const streamResponse = (opened: readonly OpenedStream[], { deps, plan, created, 
       onEnd: (outcome) => {
         deps.registry.delete(mapper)
         outcomes.push(outcome)
-        if (outcomes.length < plan.n && !outcome.error) return
+        if (outcomes.length < n && !outcome.error) return
         noteOutcomes(log, outcomes, deps.log)
         if (outcome.error?.status === 499) dropClient?.()
         log.write(outcome.error?.status === 499 ? 499 : 200)
       },
     })
     deps.registry.add(mapper)
-    return frames
-  })
+    choices.push(frames)
+  }
   const frames = terminal
     ? (choices[0] as ReadableStream<Uint8Array>)
     : mergeChoiceStreams({
         streams: choices,
         usageFrame: () =>
-          plan.includeUsage
-            ? createChunkFrames({ id, created, model: plan.requestedModel, choiceIndex: 0, includeUsage: true }).usage(
+          includeUsage
+            ? createChunkFrames({ id, created, model: requestedModel, choiceIndex: 0, includeUsage: true }).usage(
                 sumUsage(outcomes.map((outcome) => outcome.usage)),
               )
             : '',
