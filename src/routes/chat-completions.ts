@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import type { Message } from '../anthropic/response-schema.ts'
 import { gatewayFailed } from '../errors/openai-error.ts'
-import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
+import { connectionDropper } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import { sessionHint } from '../http/session-hint.ts'
@@ -60,13 +60,6 @@ const noteOutcomes = (log: RequestLog, outcomes: readonly StreamOutcome[], logge
   }
 }
 
-/**
- * Closes the client's connection when called. Made outside the async handler: a closure made there
- * keeps every variable of it alive for as long as the stream that holds it, the parsed request
- * (the whole prompt) among them.
- */
-const dropperOf = (server: ServerTimeout, request: Request) => () => dropConnection(server, request)
-
 /** POST /v1/chat/completions: validate → map → upstream → map back, as JSON or as a stream. */
 export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
   new Elysia({ name: 'chat-completions' }).post(
@@ -95,7 +88,7 @@ export const chatCompletionsRoute = (deps: ChatCompletionsDeps) =>
         ? answerStream({
             ...common,
             open: openNoted(deps.upstream, args, log, headers, (reply) => openUpstreamStream(reply, deps.stream)),
-            dropClient: dropperOf(server, request),
+            dropClient: connectionDropper(server, request),
           })
         : answerJson({
             ...common,

@@ -1,19 +1,20 @@
 import { Elysia } from 'elysia'
 import { NativeMessagesRequest } from '../anthropic/native-request-schema.ts'
-import { gatewayFailed } from '../errors/openai-error.ts'
+import { gatewayFailed, type OpenAIError } from '../errors/openai-error.ts'
 import { dropConnection, type ServerTimeout } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import { sessionHint } from '../http/session-hint.ts'
 import type { KeyLimiter } from '../limits/key-limiter.ts'
 import type { Logger } from '../logging/logger.ts'
+import type { RequestLog } from '../logging/request-log.ts'
 import type { RequestMappingOptions } from '../mapping/to-anthropic-request.ts'
 import { toUpstreamNativeRequest } from '../mapping/to-upstream-native-request.ts'
 import { createNativeUsageTap, toNativeUsageFields } from '../stream/native-usage-tap.ts'
 import { passthroughEventStream } from '../stream/passthrough-event-stream.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
 import { parseUpstreamJson, readWholeBody } from '../upstream/read-whole-body.ts'
-import type { UpstreamClient, UpstreamEndpoint } from '../upstream/upstream-client.ts'
+import type { UpstreamClient, UpstreamEndpoint, UpstreamReply } from '../upstream/upstream-client.ts'
 import { beginExchange, noteReply } from './note-exchange.ts'
 
 export type MessagesDeps = {
@@ -32,6 +33,37 @@ export type MessagesDeps = {
 
 /** Upstream response headers an Anthropic-native client reads; the rest (set-cookie…) stays behind. */
 const PASSED_HEADERS = ['content-type', 'request-id', 'retry-after', 'cache-control'] as const
+
+/**
+ * What the end of a passed-through stream does: log line, usage, registry, a dropped client's
+ * connection. Made here, not in the async handler: a closure made there keeps every variable of it
+ * alive for as long as the stream, the parsed request (the whole prompt) among them.
+ */
+const streamEnded =
+  ({
+    deps,
+    inFlight,
+    log,
+    tap,
+    server,
+    request,
+    reply,
+  }: {
+    deps: MessagesDeps
+    inFlight: { abortWith: UpstreamReply['abort'] }
+    log: RequestLog
+    tap: ReturnType<typeof createNativeUsageTap> | undefined
+    server: ServerTimeout
+    request: Request
+    reply: UpstreamReply
+  }) =>
+  (fault: OpenAIError | undefined) => {
+    deps.registry.delete(inFlight)
+    if (fault) log.noteError(fault)
+    if (tap) Object.assign(log.fields, tap.usage())
+    if (fault?.status === 499) dropConnection(server, request)
+    log.write(fault?.status === 499 ? 499 : reply.response.status)
+  }
 
 /**
  * POST /v1/messages and /v1/messages/count_tokens for Anthropic-native clients (the Anthropic SDK,
@@ -93,18 +125,7 @@ export const messagesRoute = (deps: MessagesDeps) => {
       const tap = log.onEnd && createNativeUsageTap({ maxEventSize: deps.maxEventSize })
       // Aborting the reply ends the body with an Anthropic error event (see passthroughEventStream).
       const inFlight = { abortWith: reply.abort }
-      const piped = passthroughEventStream(
-        reply,
-        deps,
-        (fault) => {
-          deps.registry.delete(inFlight)
-          if (fault) log.noteError(fault)
-          if (tap) Object.assign(log.fields, tap.usage())
-          if (fault?.status === 499) dropConnection(server, request)
-          log.write(fault?.status === 499 ? 499 : reply.response.status)
-        },
-        tap?.feed,
-      )
+      const piped = passthroughEventStream(reply, deps, streamEnded({ deps, inFlight, log, tap, server, request, reply }), tap?.feed)
       deps.registry.add(inFlight)
       try {
         return new Response(piped, { status: reply.response.status, headers })

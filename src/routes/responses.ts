@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import type { Message } from '../anthropic/response-schema.ts'
 import { gatewayFailed, OpenAIError } from '../errors/openai-error.ts'
-import { dropConnection } from '../http/drop-connection.ts'
+import { connectionDropper } from '../http/drop-connection.ts'
 import { readJsonBody } from '../http/read-json-body.ts'
 import { getRequestContext } from '../http/request-context.ts'
 import { sessionHint } from '../http/session-hint.ts'
@@ -19,7 +19,7 @@ import { ResponsesRequest } from '../openai/responses-request-schema.ts'
 import type { ResponseObject, ResponseSkeleton } from '../openai/responses-schema.ts'
 import type { ResponseStore } from '../store/response-store.ts'
 import type { StreamRegistry } from '../stream/stream-registry.ts'
-import type { OpenReply, UpstreamClient, UpstreamReply } from '../upstream/upstream-client.ts'
+import type { OpenReply, UpstreamClient, UpstreamReply, UpstreamSendArgs } from '../upstream/upstream-client.ts'
 import { readUpstreamMessage } from './answer-json.ts'
 import { toResponsesEventStream } from './answer-responses-stream.ts'
 import { type OpenedStream, openUpstreamStream, type StreamSettings } from './answer-stream.ts'
@@ -81,6 +81,12 @@ const outputContext = ({ plan, newId }: Exchange): ResponsesOutputContext => ({
   jsonTool: plan.jsonTool,
 })
 
+/** Exchange.open, made outside the async handler, whose closures would keep all its variables. */
+const openerOf =
+  (upstream: UpstreamClient, args: Omit<UpstreamSendArgs, 'signal'>, log: RequestLog, headers: Record<string, string>): Exchange['open'] =>
+  (read) =>
+    openNoted(upstream, args, log, headers, read)
+
 /** The store write of a finished response; awaited before the client sees the answer. */
 const storeResponse = (exchange: Exchange) => (response: ResponseObject, message: Message) =>
   fromStore(
@@ -115,7 +121,8 @@ const answerStream = async (exchange: Exchange) => {
 }
 
 const streamResponse = (opened: OpenedStream, exchange: Exchange) => {
-  const { deps, plan, log, headers, skeleton } = exchange
+  // onEnd lives as long as the stream: it takes these, not the exchange (with the request's input).
+  const { deps, plan, log, headers, skeleton, dropClient } = exchange
   log.deferred = true
   const { stage, frames } = toResponsesEventStream({
     opened,
@@ -129,7 +136,7 @@ const streamResponse = (opened: OpenedStream, exchange: Exchange) => {
       noteResponseUsage(response?.usage, log)
       log.fields.finish_reason = response?.status
       if (error) log.noteError(error)
-      if (error?.status === 499) exchange.dropClient()
+      if (error?.status === 499) dropClient()
       log.write(error?.status === 499 ? 499 : 200)
     },
   })
@@ -177,9 +184,9 @@ export const responsesRoute = (deps: ResponsesDeps) => {
           keyId,
           log,
           headers,
-          open: (read) => openNoted(deps.upstream, args, log, headers, read),
+          open: openerOf(deps.upstream, args, log, headers),
           signal: request.signal,
-          dropClient: () => dropConnection(server, request),
+          dropClient: connectionDropper(server, request),
         }
         return plan.stream ? answerStream(exchange) : answerJson(exchange)
       },
