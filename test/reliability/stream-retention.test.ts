@@ -22,7 +22,8 @@ const MAX_HEAP_PER_STREAM = PROMPT_BYTES / 2
 
 let gw: TestGateway
 let upstream: ReturnType<typeof Bun.serve>
-const held: ReadableStreamDefaultReader<Uint8Array>[] = []
+/** The readers of the streams held open, cancelled at the end. */
+const held: { cancel: () => Promise<unknown> }[] = []
 
 beforeAll(async () => {
   const head = new TextEncoder().encode(messageStart() + textStart() + textDelta('Hi'))
