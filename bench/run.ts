@@ -13,7 +13,7 @@ import { printReport, type RunResult, writeResult } from './report.ts'
 import { requestSpec } from './requests.ts'
 import { type Running, startTargets } from './start-targets.ts'
 import { NAMES, startTarget, TARGETS, type TargetPlan } from './target-plans.ts'
-import { type Service, startUpstream, stop, stopAll, stopAllOnSignal } from './targets.ts'
+import { buildGateway, type Service, startUpstream, stop, stopAll, stopAllOnSignal } from './targets.ts'
 
 const unknownArguments = process.argv.slice(2).filter((argument) => argument !== '--quick')
 if (unknownArguments.length > 0) {
@@ -158,6 +158,8 @@ async function main(): Promise<RunResult> {
 
 stopAllOnSignal()
 try {
+  // The gateway is measured as the container runs it: the bundle of `bun run build`.
+  console.log(`gateway: ${await buildGateway(`${logDir}/dist`)} (the bundle the container runs)`)
   const result = await main()
   printReport(result, NAMES)
   console.log(`\nResults: ${await writeResult(result, resultsDir)}\nService logs: ${logDir}`)

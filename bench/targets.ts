@@ -7,7 +7,9 @@ import { fdLimitPrefix } from './fd-limit.ts'
 import { processTree, startTime } from './measure-proc.ts'
 
 const BENCH_DIR = import.meta.dir
-const GATEWAY_ENTRY = resolve(BENCH_DIR, '../src/main.ts')
+const REPO_DIR = resolve(BENCH_DIR, '..')
+/** The gateway's launcher: the TypeScript in src/ until buildGateway has made the bundle. */
+let gatewayEntry = resolve(REPO_DIR, 'src/main.ts')
 const HEALTH_DEADLINE_MS = 15_000
 // Above the gateway's default SHUTDOWN_GRACE_SECONDS (8), so it may finish its own shutdown.
 const STOP_GRACE_MS = 10_000
@@ -130,6 +132,19 @@ function upstreamEnv(upstream: PoolUpstream | readonly PoolUpstream[]): Record<s
   return { UPSTREAMS_JSON: JSON.stringify(upstream.map((member) => ({ name: member.name, url: messagesUrl(member), key: UPSTREAM_KEY }))) }
 }
 
+/**
+ * Builds the gateway as the container runs it, with the package's own `build` script (`bun run
+ * build`, a minified bundle) into `outDir`, and makes startGateway run that bundle.
+ */
+export async function buildGateway(outDir: string): Promise<string> {
+  const script = (await Bun.file(resolve(REPO_DIR, 'package.json')).json()).scripts.build as string
+  const argv = script.replace('--outdir dist', `--outdir ${outDir}`).split(' ')
+  const build = Bun.spawnSync([process.execPath, ...argv.slice(1)], { cwd: REPO_DIR, stderr: 'pipe', stdout: 'ignore' })
+  if (build.exitCode !== 0) throw new Error(`bun run build failed: ${build.stderr.toString()}`)
+  gatewayEntry = resolve(outDir, 'main.js')
+  return gatewayEntry
+}
+
 /** The gateway exactly as it would be deployed: only the env a deployment sets. */
 export function startGateway(
   name: string,
@@ -140,7 +155,7 @@ export function startGateway(
 ) {
   return spawnService(
     name,
-    GATEWAY_ENTRY,
+    gatewayEntry,
     {
       WORKERS: String(workers),
       ...upstreamEnv(upstream),

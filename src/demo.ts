@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { extname, join } from 'node:path'
 import { createMockUpstream } from './mock-upstream/mock-upstream.ts'
 
 /**
@@ -10,7 +10,8 @@ const UPSTREAM_KEY = 'demo-upstream-key'
 const port = process.env.PORT || '5000'
 const mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
 
-const gateway = Bun.spawn([process.execPath, join(import.meta.dir, 'main.ts')], {
+// The launcher beside this file, in the same form: src/main.ts, or dist/main.js in the container.
+const gateway = Bun.spawn([process.execPath, join(import.meta.dir, `main${extname(import.meta.path)}`)], {
   env: { ...process.env, UPSTREAM_API_URL: mock.url, UPSTREAM_API_KEY: UPSTREAM_KEY, ALLOWED_API_KEYS: DEMO_KEY, PORT: port },
   stdio: ['ignore', 'inherit', 'inherit'],
   onExit(_proc, code) {

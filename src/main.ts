@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { extname, join } from 'node:path'
 import type { LauncherSettings } from './config/launcher-settings.ts'
 import { createLogger } from './logging/logger.ts'
 
@@ -23,7 +23,10 @@ if (!WORKER_ENV.LIMITS_DB_PATH) {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
   WORKER_ENV.LIMITS_DB_PATH = join(dir, 'limits.sqlite')
 }
-const checked = Bun.spawnSync([process.execPath, join(import.meta.dir, 'config', 'launcher-settings.ts')], {
+// The check and the workers are the launcher's neighbours in the form it runs in: the TypeScript
+// in src/, or the bundle `bun run build` writes to dist/ (which the container runs).
+const EXT = extname(import.meta.path)
+const checked = Bun.spawnSync([process.execPath, join(import.meta.dir, 'config', `launcher-settings${EXT}`)], {
   env: WORKER_ENV,
   stdin: 'ignore',
   stdout: 'pipe',
@@ -33,7 +36,7 @@ const checked = Bun.spawnSync([process.execPath, join(import.meta.dir, 'config',
 if (checked.exitCode !== 0) process.exit(checked.exitCode ?? 2)
 const config = JSON.parse(checked.stdout.toString()) as LauncherSettings
 const log = createLogger(config.logLevel)
-const WORKER = join(import.meta.dir, 'server.ts')
+const WORKER = join(import.meta.dir, `server${EXT}`)
 const CRASH_WINDOW_MS = 60_000
 const CRASH_LIMIT = 5
 

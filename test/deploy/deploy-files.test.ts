@@ -67,7 +67,8 @@ describe('Dockerfile and compose.yaml agree with the configuration', () => {
     expect(dockerfile).toMatch(/^USER bun$/m)
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'))
     expect(dockerfile).toMatch(/^HEALTHCHECK[\s\S]*CMD \["bun", "-e", ".*\/health/m)
-    expect(dockerfile).toMatch(/^CMD \["bun", "src\/main\.ts"\]$/m)
+    expect(dockerfile).toMatch(/^RUN bun run build$/m)
+    expect(dockerfile).toMatch(/^CMD \["bun", "dist\/main\.js"\]$/m)
     expect(dockerfile).not.toMatch(/^CMD .*(npm|sh -c)/m)
   })
 
@@ -83,7 +84,7 @@ describe('Dockerfile and compose.yaml agree with the configuration', () => {
     expect(graces.length).toBeGreaterThan(0)
     for (const seconds of graces) expect(seconds).toBeGreaterThan(grace)
     expect(compose).toMatch(/profiles:\s*\n\s*- demo/)
-    expect(compose).toContain("command: ['bun', 'src/demo.ts']")
+    expect(compose).toContain("command: ['bun', 'dist/demo.js']")
   })
 
   test('the default RESPONSES_DB_PATH directory is the one writable place: a bun-owned volume, mounted by compose', () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 const ROOT = join(import.meta.dir, '..', '..')
 const started = new Set<ReturnType<typeof Bun.spawn>>()
@@ -37,7 +37,7 @@ export type Spawned = {
 export const spawnBun = (script: string, env: Record<string, string>): Spawned => {
   let output = ''
   const storePath = testStorePath()
-  const proc = Bun.spawn([process.execPath, join(ROOT, script)], {
+  const proc = Bun.spawn([process.execPath, resolve(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', RESPONSES_DB_PATH: storePath, ...env },
     stdout: 'pipe',
