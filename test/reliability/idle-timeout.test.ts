@@ -6,7 +6,7 @@ import { HELLO } from '../support/test-gateway.ts'
 /**
  * The server's idle timeout (reliability doc §2): finite against slow bodies, switched off per
  * request once its body is read. The worker uses 30 s; here the same app listens with 2 s so the
- * cut shows within the test's bounds (Bun checks idle timers every few seconds: cut after 2–6 s).
+ * cut shows within the test's bounds (Bun sweeps idle sockets every 4 s: cut within about 4 s).
  */
 
 const IDLE_SECONDS = 2
@@ -62,10 +62,11 @@ describe('the server idle timeout', () => {
     silent.kill()
     trickle.kill()
 
-    for (const at of cut) {
-      expect(at - started).toBeGreaterThanOrEqual(IDLE_SECONDS * 1000 - 100)
-      expect(at - started).toBeLessThan(6500)
-    }
+    // Not kept: cut within the bound. Bun sweeps idle sockets every 4 s and counts a timeout in
+    // those ticks, so a 2 s timeout fires at the first or second sweep: anywhere from a moment to
+    // about 4 s after the last byte (seen: 0.5 to 3.7 s). There is no lower bound to test; that
+    // the cut is a close, not an answer (a 413 or 400 at once), is checked below.
+    for (const at of cut) expect(at - started).toBeLessThan(6500)
     expect(silent.response()).toBeUndefined()
     expect(trickle.response()).toBeUndefined()
     expect(healthFailures).toBe(0)
