@@ -16,13 +16,28 @@ export const removeStore = (path: string) => {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
 }
 
+/**
+ * Ports for servers that bind a number they are given (a launcher's workers must share it), drawn
+ * below the kernel's ephemeral range (32768 and up on Linux): every other server of the suite binds
+ * port 0 and gets an ephemeral one, so with four test processes at once a number handed out from
+ * that range could be taken again before the child binds it (seen: EADDRINUSE under load).
+ */
+const GIVEN_PORTS = { from: 20_000, to: 32_000 } as const
+
 /** A port that was free a moment ago on 127.0.0.1 (for several workers that must share it). */
 export const freePort = async (): Promise<number> => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = GIVEN_PORTS.from + Math.floor(Math.random() * (GIVEN_PORTS.to - GIVEN_PORTS.from))
+    const server = createServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    await new Promise((resolve) => server.close(resolve))
+    return port
+  }
+  throw new Error(`no free port from ${GIVEN_PORTS.from} to ${GIVEN_PORTS.to} in 100 tries`)
 }
 
 export type Spawned = {
