@@ -6,12 +6,14 @@ import { messageEnd, messageStart, PING, SSE_HEAD, sseParts, startTcpUpstream, t
 import { CLIENT_KEY } from '../support/test-gateway.ts'
 
 /**
- * to-3 (reliability doc §9): an upstream that only sends pings, every 0.5 s, for 5 × UPSTREAM_TIMEOUT
- * (T = 1 s), then the content. Any upstream byte resets the clock, so the stream completes.
+ * to-3 (reliability doc §9): an upstream that only sends pings, every 0.2 s, for 5 × UPSTREAM_TIMEOUT
+ * (T = 0.4 s, scaled down from the doc's seconds), then the content. Any upstream byte resets the
+ * clock, so the stream completes.
  */
 
 const PINGS = 10
-const PING_EVERY_MS = 500
+const PING_EVERY_MS = 200
+const UPSTREAM_TIMEOUT_MS = 400
 const CONTENT = 'slow but alive'
 
 let upstream: TcpUpstream
@@ -29,7 +31,7 @@ beforeAll(async () => {
     await conn.chunk(textStart() + textDelta(CONTENT) + messageEnd())
     conn.finish()
   })
-  gateway = await startChildGateway(upstream.url, { UPSTREAM_TIMEOUT: '1' })
+  gateway = await startChildGateway(upstream.url, { UPSTREAM_TIMEOUT: String(UPSTREAM_TIMEOUT_MS / 1000) })
 })
 afterAll(async () => {
   await gateway?.stop()

@@ -149,29 +149,38 @@ describe('after the first byte → an error chunk and [DONE]', () => {
 })
 
 describe('time-outs and unreachable upstreams', () => {
+  // Half a second, so that the waits stay short; the gateway times it with setTimeout.
+  const TIMEOUT_MS = 500
+  let timed: TestGateway
+  beforeAll(async () => {
+    timed = await startGateway({ env: { UPSTREAM_TIMEOUT: String(TIMEOUT_MS / 1000) } })
+  })
+  afterAll(() => timed.stop())
+
   test('no answer within UPSTREAM_TIMEOUT → 504, stream or not, and the upstream request is closed', async () => {
     for (const body of [HELLO, STREAM]) {
-      gw.mock.reset()
-      gw.mock.reply({ kind: 'stall' })
+      timed.mock.reset()
+      timed.mock.reply({ kind: 'stall' })
       const started = performance.now()
-      const response = await gw.chat(body)
+      const response = await timed.chat(body)
       const elapsed = performance.now() - started
       expect(response.status).toBe(504)
       expect((await json(response)).error).toMatchObject({ type: 'timeout_error', code: 'upstream_timeout' })
-      expect(elapsed).toBeGreaterThanOrEqual(1900)
-      expect(elapsed).toBeLessThan(3500)
+      expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 100)
+      expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500)
       await Bun.sleep(50)
-      expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+      expect(timed.mock.requests[0]?.cancelledAt).toBeDefined()
     }
   })
 
   test('silence mid-stream → the content so far, an upstream_timeout chunk, [DONE]', async () => {
-    gw.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 4), ending: 'stall' })
-    const text = await (await gw.chat(STREAM)).text()
+    timed.mock.reset()
+    timed.mock.reply({ kind: 'events', events: fixtureEvents('anthropic/text.sse').slice(0, 4), ending: 'stall' })
+    const text = await (await timed.chat(STREAM)).text()
     expect(sseJson(text).at(-1).error.code).toBe('upstream_timeout')
     expect(sseData(text).at(-1)).toBe('[DONE]')
     await Bun.sleep(50)
-    expect(gw.mock.requests[0]?.cancelledAt).toBeDefined()
+    expect(timed.mock.requests[0]?.cancelledAt).toBeDefined()
   })
 
   test('a refused connection → 502 upstream_unreachable, fast', async () => {
