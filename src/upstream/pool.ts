@@ -79,7 +79,19 @@ const allUnavailable = (retryAfterSeconds: number) =>
 const noUpstreamFor = (model: string) =>
   new OpenAIError({ status: 404, type: 'invalid_request_error', code: 'model_not_found', message: `No upstream serves the model ${model}`, param: 'model' })
 
-type Slot = { member: PoolMember; breaker: Breaker | undefined; firstByte: Histogram }
+type Slot = {
+  member: PoolMember
+  breaker: Breaker | undefined
+  firstByte: Histogram
+  /** Its attempt counter keys, JSON [upstream, outcome], made once at start-up, not per attempt. */
+  attemptKeys: Readonly<Record<AttemptOutcome, string>>
+}
+
+const attemptKeysOf = (name: string) =>
+  Object.fromEntries((Object.keys(BREAKER_RESULT) as AttemptOutcome[]).map((outcome) => [outcome, JSON.stringify([name, outcome])])) as Record<
+    AttemptOutcome,
+    string
+  >
 
 /**
  * The upstream pool: which member an attempt goes to (sticky by session hint, else weighted
@@ -94,7 +106,10 @@ export const createUpstreamPool = (
   { log, now = () => performance.now(), random = Math.random }: { log: Logger; now?: () => number; random?: () => number },
 ) => {
   const slots = new Map<PoolMember, Slot>(
-    members.map((member) => [member, { member, breaker: members.length > 1 ? createBreaker(settings, now) : undefined, firstByte: emptyHistogram() }]),
+    members.map((member) => [
+      member,
+      { member, breaker: members.length > 1 ? createBreaker(settings, now) : undefined, firstByte: emptyHistogram(), attemptKeys: attemptKeysOf(member.name) },
+    ]),
   )
   const all = [...slots.values()]
   const attempts: Record<string, number> = {}
@@ -130,7 +145,7 @@ export const createUpstreamPool = (
     /** What an attempt on `member` came to; `firstByteMs` when it got its answer's start. */
     report(member: PoolMember, outcome: AttemptOutcome, { retryAfterMs, firstByteMs }: { retryAfterMs?: number; firstByteMs?: number } = {}) {
       const slot = slots.get(member) as Slot
-      increment(attempts, JSON.stringify([member.name, outcome]))
+      increment(attempts, slot.attemptKeys[outcome])
       if (firstByteMs !== undefined) observe(slot.firstByte, firstByteMs / 1000)
       // The last member in for its models is never taken out for ordinary failures (401/403 aside).
       const moved = slot.breaker?.record(BREAKER_RESULT[outcome], retryAfterMs, replaceable(member))
