@@ -242,18 +242,18 @@ export class UpstreamEventStage {
     }
     const sseReader: SseReader = { event: onSseEvent, run: takeRun }
 
-    const parse = (decode: () => void) => {
-      try {
-        decode()
-      } catch (error) {
-        // Only the parser's own refusal is the upstream's fault; anything else is ours and rethrown.
-        if (!(error instanceof SseEventTooLargeError)) throw error
-        fail(upstreamBadResponse(error.message))
-      }
+    /** Only the parser's own refusal is the upstream's fault; anything else is ours and rethrown. */
+    const parseFailed = (error: unknown) => {
+      if (!(error instanceof SseEventTooLargeError)) throw error
+      fail(upstreamBadResponse(error.message))
     }
     const onRead = (bytes: Uint8Array) => {
       heartbeat?.refresh()
-      parse(() => decoder.decode(bytes, sseReader))
+      try {
+        decoder.decode(bytes, sseReader)
+      } catch (error) {
+        parseFailed(error)
+      }
     }
 
     const onUpstreamEnd = () => {
@@ -333,7 +333,11 @@ export class UpstreamEventStage {
     out += mapper.opening()
     if (options.heartbeatMs > 0) heartbeat = setTimeout(beat, options.heartbeatMs)
     if (options.first) mapEvent(options.first)
-    parse(() => decoder.resume(sseReader))
+    try {
+      decoder.resume(sseReader)
+    } catch (error) {
+      parseFailed(error)
+    }
     // A mapping bug must not pass for an upstream fault, nor leave the stream open.
     relay().catch((error: unknown) => fail(internalStreamError(error)))
     this.abortWith = fail
