@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { buildGateway } from '../../bench/targets.ts'
 import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
 import { childPids, freePort, spawnBun, stopAll } from '../support/processes.ts'
-import { CLIENT_KEY, HELLO, sseData, UPSTREAM_KEY } from '../support/test-gateway.ts'
+import { CLIENT_KEY, HELLO, launcherEnv, sseData, UPSTREAM_KEY } from '../support/test-gateway.ts'
 
 /**
  * The bundle the container runs (`bun run build`, dist/): built by the package's own build script
@@ -25,15 +25,7 @@ afterAll(() => {
 })
 afterEach(stopAll)
 
-const env = (overrides: Record<string, string> = {}) => ({
-  UPSTREAM_API_URL: mock.url,
-  UPSTREAM_API_KEY: UPSTREAM_KEY,
-  ALLOWED_API_KEYS: CLIENT_KEY,
-  HOST: '127.0.0.1',
-  WORKERS: '1',
-  LOG_LEVEL: 'info',
-  ...overrides,
-})
+const env = (overrides: Record<string, string> = {}) => launcherEnv(mock.url, overrides)
 
 const post = (port: number, path: string, body: unknown) =>
   fetch(`http://127.0.0.1:${port}${path}`, {

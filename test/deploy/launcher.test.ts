@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { createMockUpstream, type MockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
 import { fixtureEvents } from '../support/fixtures.ts'
 import { childPids, freePort, spawnBun, stopAll } from '../support/processes.ts'
-import { CLIENT_KEY, HELLO, sseData, sseJson, UPSTREAM_KEY } from '../support/test-gateway.ts'
+import { CLIENT_KEY, HELLO, launcherEnv, sseData, sseJson, UPSTREAM_KEY } from '../support/test-gateway.ts'
 
 let mock: MockUpstream
 beforeAll(() => {
@@ -15,15 +15,7 @@ afterEach(async () => {
   mock.reset()
 })
 
-const env = (overrides: Record<string, string> = {}) => ({
-  UPSTREAM_API_URL: mock.url,
-  UPSTREAM_API_KEY: UPSTREAM_KEY,
-  ALLOWED_API_KEYS: CLIENT_KEY,
-  HOST: '127.0.0.1',
-  WORKERS: '1',
-  LOG_LEVEL: 'info',
-  ...overrides,
-})
+const env = (overrides: Record<string, string> = {}) => launcherEnv(mock.url, overrides)
 
 // A fresh connection each time: a pooled one to a killed worker fails in the client, not the gateway.
 const chat = (port: number, body: unknown) =>

@@ -18,6 +18,17 @@ export const baseEnv = (upstreamUrl: string): Record<string, string> => ({
   LOG_LEVEL: 'error',
 })
 
+/** The environment of a launcher (`bun src/main.ts` or the bundle) in front of `upstreamUrl`: one worker, on 127.0.0.1. */
+export const launcherEnv = (upstreamUrl: string, overrides: Record<string, string> = {}): Record<string, string> => ({
+  UPSTREAM_API_URL: upstreamUrl,
+  UPSTREAM_API_KEY: UPSTREAM_KEY,
+  ALLOWED_API_KEYS: CLIENT_KEY,
+  HOST: '127.0.0.1',
+  WORKERS: '1',
+  LOG_LEVEL: 'info',
+  ...overrides,
+})
+
 export type TestGateway = {
   url: string
   port: number
