@@ -300,7 +300,20 @@ export const rawClient = async (port: number): Promise<RawClient> => {
     socket.once('connect', () => resolve())
     socket.once('error', reject)
   })
-  let buffer = Buffer.alloc(0)
+  // Chunks kept apart and joined only when asked for: joining on every read is quadratic, and a
+  // test process busy copying tens of MiB starves the upstream it also serves.
+  const chunks: Buffer[] = []
+  let joined = Buffer.alloc(0)
+  let joinedCount = 0
+  const received = () => {
+    if (joinedCount !== chunks.length) {
+      joined = Buffer.concat(chunks)
+      chunks.length = 0
+      chunks.push(joined)
+      joinedCount = 1
+    }
+    return joined
+  }
   let closedFlag = false
   const closed = new Promise<number>((resolve) => {
     const done = () => {
@@ -312,24 +325,29 @@ export const rawClient = async (port: number): Promise<RawClient> => {
     socket.on('error', done)
   })
   socket.on('data', (data: Buffer) => {
-    buffer = Buffer.concat([buffer, data])
+    chunks.push(data)
   })
-  const response = () => parseResponse(buffer)
+  const response = () => parseResponse(received())
   return {
     socket,
-    received: () => buffer,
+    received,
     response,
     waitFor: async (predicate, ms = 3000) => {
       const deadline = performance.now() + ms
+      let checkedCount = -1
       while (performance.now() < deadline) {
-        const parsed = response()
-        if (parsed && predicate(parsed)) return parsed
+        // Parsed again only once more arrived, and less often as it grows (a parse copies it all).
+        if (chunks.length !== checkedCount) {
+          const parsed = response()
+          checkedCount = chunks.length
+          if (parsed && predicate(parsed)) return parsed
+        }
         if (closedFlag) break
-        await Bun.sleep(2)
+        await Bun.sleep(2 + (joined.length >> 20))
       }
       const parsed = response()
       if (parsed && predicate(parsed)) return parsed
-      throw new Error(`raw client: condition not met within ${ms} ms (closed: ${closedFlag}); received: ${buffer.subarray(0, 600).toString('latin1')}`)
+      throw new Error(`raw client: condition not met within ${ms} ms (closed: ${closedFlag}); received: ${received().subarray(0, 600).toString('latin1')}`)
     },
     closed,
     isClosed: () => closedFlag,
