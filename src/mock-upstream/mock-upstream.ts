@@ -106,10 +106,16 @@ export const createMockUpstream = ({ port = 0, hostname = '127.0.0.1', apiKey, v
             reject(new Error('closed by the gateway'))
           })
         })
-      case 'delay':
+      case 'delay': {
+        // A cancel is noted when it happens, as a real server sees its connection close.
+        const noteCancel = () => {
+          record.cancelledAt ??= performance.now()
+        }
+        signal.addEventListener('abort', noteCancel, { once: true })
         await Bun.sleep(reply.ms)
-        if (signal.aborted) record.cancelledAt ??= performance.now()
+        signal.removeEventListener('abort', noteCancel)
         return answer(reply.reply, request, record, signal)
+      }
       default: {
         const unreachable: never = reply
         throw new Error(`unknown mock reply ${JSON.stringify(unreachable)}`)

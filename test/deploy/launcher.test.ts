@@ -9,10 +9,9 @@ let mock: MockUpstream
 beforeAll(() => {
   mock = createMockUpstream({ apiKey: UPSTREAM_KEY })
 })
-afterAll(() => mock.stop())
-afterEach(async () => {
+afterAll(async () => {
   await stopAll()
-  mock.reset()
+  mock.stop()
 })
 
 const env = (overrides: Record<string, string> = {}) => launcherEnv(mock.url, overrides)
@@ -26,8 +25,10 @@ const chat = (port: number, body: unknown) =>
     body: JSON.stringify(body),
   })
 
+// Each launcher case has its own port and processes and no scripted replies, so they run side by
+// side; the slow ones wait on the launcher's own clock (a worker's restart, the crash-loop verdict).
 describe('the launcher (bun run start)', () => {
-  test('a bad variable stops start-up with one line naming it, exit 2, no stack', async () => {
+  test.concurrent('a bad variable stops start-up with one line naming it, exit 2, no stack', async () => {
     const gateway = spawnBun('src/main.ts', env({ MAX_TOKENS_HARD_LIMIT: 'lots' }))
     expect(await gateway.exited).toBe(2)
     expect(gateway.output().trim()).toBe('configuration error: MAX_TOKENS_HARD_LIMIT: expected a whole number from 1 to 9007199254740991, got "lots"')
@@ -40,7 +41,7 @@ describe('the launcher (bun run start)', () => {
     expect(header.output()).not.toContain('secret')
   })
 
-  test('serves on PORT, answers /health, and exits 0 on SIGTERM', async () => {
+  test.concurrent('serves on PORT, answers /health, and exits 0 on SIGTERM', async () => {
     const port = await freePort()
     const gateway = spawnBun('src/main.ts', env({ PORT: String(port) }))
     await gateway.waitFor(/"msg":"listening"/)
@@ -51,7 +52,7 @@ describe('the launcher (bun run start)', () => {
     expect(gateway.output()).toContain('"msg":"request"')
   })
 
-  test('WORKERS=2: two processes share the port; a killed worker is replaced and requests keep succeeding', async () => {
+  test.concurrent('WORKERS=2: two processes share the port; a killed worker is replaced and requests keep succeeding', async () => {
     const port = await freePort()
     const gateway = spawnBun('src/main.ts', env({ PORT: String(port), WORKERS: '2' }))
     await gateway.waitFor(/listening[\s\S]*listening/)
@@ -75,7 +76,7 @@ describe('the launcher (bun run start)', () => {
     expect(after).not.toContain(workers[0])
   })
 
-  test('a worker that cannot start makes the launcher exit non-zero (crash loop)', async () => {
+  test.concurrent('a worker that cannot start makes the launcher exit non-zero (crash loop)', async () => {
     const blocker = createServer()
     const port = await freePort()
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve))
@@ -92,6 +93,11 @@ describe('the launcher (bun run start)', () => {
 })
 
 describe('drain on SIGTERM', () => {
+  // One at a time: they script the shared mock's replies.
+  afterEach(async () => {
+    await stopAll()
+    mock.reset()
+  })
   test('streams that end within the grace period complete, then the worker exits 0', async () => {
     const port = await freePort()
     const gateway = spawnBun('src/main.ts', env({ PORT: String(port), SHUTDOWN_GRACE_SECONDS: '3' }))
