@@ -7,7 +7,7 @@ import { CLIENT_KEY, startGateway, type TestGateway } from '../support/test-gate
 
 /**
  * Codex CLI (`@openai/codex`, its own binary from npm) as the client: `codex exec` against the
- * gateway in front of the mock upstream, configured as a user would (README), with a temporary
+ * gateway in front of the mock upstream, configured as a user would (docs/responses-api.md#clients), with a temporary
  * HOME and working directory. Codex speaks only the Responses API, streamed, with `store:false`.
  */
 
