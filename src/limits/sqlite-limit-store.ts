@@ -1,14 +1,46 @@
+import type { Database } from 'bun:sqlite'
 import { openSharedSqlite } from '../store/open-shared-sqlite.ts'
 import { ACTIVE_LEASE_MS, type Bucket, decide, type KeyCounters, periodsOf, settleBucket } from './limit-rules.ts'
 import { emptyPeriod, type KeyUsage, type LimitStore, type PeriodUsage } from './limit-store.ts'
 
+// WITHOUT ROWID: each row lives in its primary key's b-tree, so a check writes one page per
+// table, not a table page and an index page (and the in-flight slots need no second index).
+// Every page a check writes is written again at the next checkpoint.
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS buckets (name TEXT NOT NULL, kind TEXT NOT NULL, level REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (name, kind));
-CREATE TABLE IF NOT EXISTS active (id TEXT PRIMARY KEY, name TEXT NOT NULL, deadline INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS active_by_name ON active (name, deadline);
-CREATE TABLE IF NOT EXISTS usage (name TEXT NOT NULL, period TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,
+CREATE TABLE IF NOT EXISTS limit_buckets (name TEXT NOT NULL, kind TEXT NOT NULL, level REAL NOT NULL, at INTEGER NOT NULL,
+  PRIMARY KEY (name, kind)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS limit_active (name TEXT NOT NULL, id TEXT NOT NULL, deadline INTEGER NOT NULL, PRIMARY KEY (name, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS limit_usage (name TEXT NOT NULL, period TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,
   tokens INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (name, period));`
+  PRIMARY KEY (name, period)) WITHOUT ROWID;`
+
+/** The tables of the first layout (rowid tables with separate indexes), and how their rows move over. */
+const FIRST_LAYOUT = [
+  ['buckets', 'INSERT OR IGNORE INTO limit_buckets (name, kind, level, at) SELECT name, kind, level, at FROM buckets'],
+  ['active', 'INSERT OR IGNORE INTO limit_active (name, id, deadline) SELECT name, id, deadline FROM active'],
+  [
+    'usage',
+    `INSERT OR IGNORE INTO limit_usage (name, period, requests, tokens, prompt_tokens, completion_tokens)
+      SELECT name, period, requests, tokens, prompt_tokens, completion_tokens FROM usage`,
+  ],
+] as const
+
+/**
+ * A file written by an earlier version keeps its counts: its rows move to the new tables and the
+ * old tables go, in one transaction. The workers start together; the first does it, the rest find
+ * nothing left to move.
+ */
+const moveFirstLayout = (db: Database) =>
+  db
+    .transaction(() => {
+      const has = db.query<{ n: number }, { name: string }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = $name")
+      for (const [table, copy] of FIRST_LAYOUT) {
+        if ((has.get({ name: table })?.n ?? 0) === 0) continue
+        db.run(copy)
+        db.run(`DROP TABLE ${table}`)
+      }
+    })
+    .immediate()
 
 /** Periods older than this are deleted at start-up: the TTL of the SQLite store. */
 const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
@@ -22,18 +54,21 @@ const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
 export const createSqliteLimitStore = (path: string): LimitStore => {
   // Counters, not records: NORMAL (no fsync per commit) loses nothing when a worker dies.
   const db = openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: 1000, strict: true })
-  db.query('DELETE FROM usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
+  moveFirstLayout(db)
+  db.query('DELETE FROM limit_usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
 
-  const bucket = db.query<{ level: number; at: number }, { name: string; kind: string }>('SELECT level, at FROM buckets WHERE name = $name AND kind = $kind')
-  const writeBucket = db.query('INSERT OR REPLACE INTO buckets (name, kind, level, at) VALUES ($name, $kind, $level, $at)')
-  const dropExpired = db.query('DELETE FROM active WHERE name = $name AND deadline < $now')
-  const countActive = db.query<{ n: number }, { name: string }>('SELECT count(*) AS n FROM active WHERE name = $name')
-  const addActive = db.query('INSERT OR REPLACE INTO active (id, name, deadline) VALUES ($id, $name, $deadline)')
-  const removeActive = db.query('DELETE FROM active WHERE id = $id')
-  const period = db.query<PeriodUsage, { name: string; period: string }>(
-    'SELECT requests, tokens, prompt_tokens, completion_tokens FROM usage WHERE name = $name AND period = $period',
+  const bucket = db.query<{ level: number; at: number }, { name: string; kind: string }>(
+    'SELECT level, at FROM limit_buckets WHERE name = $name AND kind = $kind',
   )
-  const addUsage = db.query(`INSERT INTO usage (name, period, requests, tokens, prompt_tokens, completion_tokens)
+  const writeBucket = db.query('INSERT OR REPLACE INTO limit_buckets (name, kind, level, at) VALUES ($name, $kind, $level, $at)')
+  const dropExpired = db.query('DELETE FROM limit_active WHERE name = $name AND deadline < $now')
+  const countActive = db.query<{ n: number }, { name: string }>('SELECT count(*) AS n FROM limit_active WHERE name = $name')
+  const addActive = db.query('INSERT OR REPLACE INTO limit_active (name, id, deadline) VALUES ($name, $id, $deadline)')
+  const removeActive = db.query('DELETE FROM limit_active WHERE name = $name AND id = $id')
+  const period = db.query<PeriodUsage, { name: string; period: string }>(
+    'SELECT requests, tokens, prompt_tokens, completion_tokens FROM limit_usage WHERE name = $name AND period = $period',
+  )
+  const addUsage = db.query(`INSERT INTO limit_usage (name, period, requests, tokens, prompt_tokens, completion_tokens)
     VALUES ($name, $period, $requests, $tokens, $prompt, $completion)
     ON CONFLICT (name, period) DO UPDATE SET requests = requests + $requests, tokens = tokens + $tokens,
       prompt_tokens = prompt_tokens + $prompt, completion_tokens = completion_tokens + $completion`)
@@ -67,7 +102,7 @@ export const createSqliteLimitStore = (path: string): LimitStore => {
   })
 
   const settle = db.transaction((s: Parameters<LimitStore['settle']>[0]) => {
-    removeActive.run({ id: s.id })
+    removeActive.run({ name: s.name, id: s.id })
     if (s.limits.tpm !== undefined) saveBucket(s.name, 'tokens', settleBucket(readBucket(s.name, 'tokens'), s.limits.tpm, s.reserved, s.used, s.now))
     charge(s.name, s.day, 0, s.used - s.reserved, s.prompt, s.completion)
     charge(s.name, s.month, 0, s.used - s.reserved, s.prompt, s.completion)

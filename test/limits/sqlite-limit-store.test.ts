@@ -1,7 +1,9 @@
-import { afterAll } from 'bun:test'
+import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { periodsOf } from '../../src/limits/limit-rules.ts'
 import { createSqliteLimitStore } from '../../src/limits/sqlite-limit-store.ts'
 import { describeLimitStoreContract } from './limit-store-contract.ts'
 
@@ -9,3 +11,46 @@ const dir = mkdtempSync(join(tmpdir(), 'limits-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describeLimitStoreContract('sqlite', () => createSqliteLimitStore(join(dir, 'limits.sqlite')))
+
+/** The layout the first version wrote: rowid tables, with an index for the in-flight slots. */
+const FIRST_LAYOUT = `
+CREATE TABLE buckets (name TEXT NOT NULL, kind TEXT NOT NULL, level REAL NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (name, kind));
+CREATE TABLE active (id TEXT PRIMARY KEY, name TEXT NOT NULL, deadline INTEGER NOT NULL);
+CREATE INDEX active_by_name ON active (name, deadline);
+CREATE TABLE usage (name TEXT NOT NULL, period TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,
+  tokens INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, period));`
+
+describe('sqlite: a file an earlier version wrote', () => {
+  test('keeps its budgets, buckets and in-flight slots, in the new tables only', async () => {
+    const path = join(dir, 'first-layout.sqlite')
+    const now = Date.now()
+    const { day, month } = periodsOf(now)
+    const old = new Database(path, { create: true, strict: true })
+    old.run(FIRST_LAYOUT)
+    old.query('INSERT INTO buckets VALUES ($name, $kind, $level, $at)').run({ name: 'team', kind: 'tokens', level: 250, at: now })
+    old.query('INSERT INTO active VALUES ($id, $name, $deadline)').run({ id: 'req-1', name: 'team', deadline: now + 60_000 })
+    const usage = old.query('INSERT INTO usage VALUES ($name, $period, $requests, $tokens, $prompt, $completion)')
+    usage.run({ name: 'team', period: day, requests: 3, tokens: 900, prompt: 600, completion: 300 })
+    usage.run({ name: 'team', period: month, requests: 40, tokens: 9000, prompt: 6000, completion: 3000 })
+    old.close()
+
+    const store = createSqliteLimitStore(path)
+    try {
+      const read = await store.read('team', now)
+      expect(read.tokens).toEqual({ level: 250, at: now })
+      expect(read.active).toBe(1)
+      expect(read.today).toEqual({ requests: 3, tokens: 900, prompt_tokens: 600, completion_tokens: 300 })
+      expect(read.thisMonth.tokens).toBe(9000)
+      // The budget still counts what was spent before the upgrade.
+      const refused = await store.reserve({ name: 'team', limits: { daily_token_budget: 1000 }, id: 'req-2', tokens: 200, now })
+      expect(refused.refusal).toBe('daily_token_budget')
+    } finally {
+      store.close()
+    }
+    const after = new Database(path, { readonly: true })
+    const tables = after.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+    after.close()
+    expect(tables.map((table) => table.name)).toEqual(['limit_active', 'limit_buckets', 'limit_usage'])
+  })
+})
