@@ -521,7 +521,7 @@ export const ENV_VARS = {
   }),
   limitsDbPath: envVar({
     name: 'LIMITS_DB_PATH',
-    description: 'SQLite file the workers share for limit counters without REDIS_URL (default: a new temporary file per launch)',
+    description: 'SQLite file the workers share for limit counters without REDIS_URL (default: a new scratch file per launch, in /dev/shm where it exists)',
     parse: optionalString,
   }),
 } as const

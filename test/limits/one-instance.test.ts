@@ -1,4 +1,6 @@
 import { afterAll, expect, test } from 'bun:test'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { createMockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
 import { spawnBun } from '../support/processes.ts'
 import { chatBody, startChildGateway } from '../support/reliability-gateway.ts'
@@ -33,6 +35,26 @@ test('one instance with WORKERS=2: a 10 rpm key gets exactly 10 answers out of 3
   } finally {
     await gateway.stop()
   }
+}, 20_000)
+
+/** LIMITS_DB_PATH as the launcher handed it to a worker. */
+const limitsPathOf = (workerPid: number) =>
+  readFileSync(`/proc/${workerPid}/environ`, 'utf8')
+    .split('\0')
+    .find((entry) => entry.startsWith('LIMITS_DB_PATH='))
+    ?.slice('LIMITS_DB_PATH='.length)
+
+test('without LIMITS_DB_PATH the counters file is scratch of the launch: in /dev/shm where it exists, gone after exit', async () => {
+  const gateway = await startChildGateway(mock.url, { CLIENT_KEYS_JSON: JSON.stringify([{ name: 'scratch', key: KEY, rpm: 10 }]) })
+  let path: string | undefined
+  try {
+    path = limitsPathOf(gateway.workerPid)
+    expect(path).toStartWith(existsSync('/dev/shm') ? '/dev/shm/gateway-limits-' : '/')
+    expect(existsSync(path as string)).toBe(true)
+  } finally {
+    await gateway.stop()
+  }
+  expect(existsSync(dirname(path as string))).toBe(false)
 }, 20_000)
 
 test.each([
