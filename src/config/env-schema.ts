@@ -521,8 +521,18 @@ export const ENV_VARS = {
   }),
   limitsDbPath: envVar({
     name: 'LIMITS_DB_PATH',
-    description: 'SQLite file the workers share for limit counters without REDIS_URL (default: a new scratch file per launch, in /dev/shm where it exists)',
+    description: 'SQLite file the workers share for limit counters without REDIS_URL (default: a new temporary file per launch)',
     parse: optionalString,
+  }),
+  limitsDbSync: envVar({
+    name: 'LIMITS_DB_SYNC',
+    default: 'normal',
+    description:
+      "fsync of the limit counters file: normal keeps every count across a power loss, off skips fsync (an OS crash may lose the file; the launcher's own temporary file uses it)",
+    parse: (raw): 'normal' | 'off' => {
+      const value = raw.trim().toLowerCase()
+      return value === 'normal' || value === 'off' ? value : fail('expected normal or off')
+    },
   }),
 } as const
 

@@ -8,7 +8,7 @@ import { createSqliteLimitStore } from './sqlite-limit-store.ts'
  * else the SQLite file of LIMITS_DB_PATH (shared by this instance's workers; the launcher always
  * sets it), else an in-memory database for an app run on its own (tests, embedding).
  */
-export const createLimitStore = (config: Pick<Config, 'redisUrl' | 'limitsRedisTimeoutMs' | 'limitsDbPath'>): LimitStore =>
+export const createLimitStore = (config: Pick<Config, 'redisUrl' | 'limitsRedisTimeoutMs' | 'limitsDbPath' | 'limitsDbSync'>): LimitStore =>
   config.redisUrl === undefined
-    ? createSqliteLimitStore(config.limitsDbPath ?? ':memory:')
+    ? createSqliteLimitStore(config.limitsDbPath ?? ':memory:', { sync: config.limitsDbSync })
     : createRedisLimitStore(config.redisUrl, config.limitsRedisTimeoutMs)

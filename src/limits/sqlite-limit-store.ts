@@ -14,14 +14,24 @@ CREATE TABLE IF NOT EXISTS limit_usage (name TEXT NOT NULL, period TEXT NOT NULL
   tokens INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (name, period)) WITHOUT ROWID;`
 
-/** The tables of the first layout (rowid tables with separate indexes), and how their rows move over. */
+/**
+ * The tables of the first layout (rowid tables with separate indexes), and how their rows join the
+ * new ones. Both may hold counts: a file this version moved, then counted in by an older version
+ * again (which makes its tables afresh). So counts add up, the newer bucket wins, and slots unite.
+ */
 const FIRST_LAYOUT = [
-  ['buckets', 'INSERT OR IGNORE INTO limit_buckets (name, kind, level, at) SELECT name, kind, level, at FROM buckets'],
+  [
+    'buckets',
+    `INSERT INTO limit_buckets (name, kind, level, at) SELECT name, kind, level, at FROM buckets WHERE true
+      ON CONFLICT (name, kind) DO UPDATE SET level = excluded.level, at = excluded.at WHERE excluded.at > limit_buckets.at`,
+  ],
   ['active', 'INSERT OR IGNORE INTO limit_active (name, id, deadline) SELECT name, id, deadline FROM active'],
   [
     'usage',
-    `INSERT OR IGNORE INTO limit_usage (name, period, requests, tokens, prompt_tokens, completion_tokens)
-      SELECT name, period, requests, tokens, prompt_tokens, completion_tokens FROM usage`,
+    `INSERT INTO limit_usage (name, period, requests, tokens, prompt_tokens, completion_tokens)
+      SELECT name, period, requests, tokens, prompt_tokens, completion_tokens FROM usage WHERE true
+      ON CONFLICT (name, period) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens,
+        prompt_tokens = prompt_tokens + excluded.prompt_tokens, completion_tokens = completion_tokens + excluded.completion_tokens`,
   ],
 ] as const
 
@@ -51,9 +61,10 @@ const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
  * readers run beside the one writer; each check is one BEGIN IMMEDIATE transaction of prepared
  * statements, so two workers cannot both read the same count and both admit.
  */
-export const createSqliteLimitStore = (path: string): LimitStore => {
-  // Counters, not records: NORMAL (no fsync per commit) loses nothing when a worker dies.
-  const db = openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: 1000, strict: true })
+export const createSqliteLimitStore = (path: string, { sync = 'normal' }: { sync?: 'normal' | 'off' } = {}): LimitStore => {
+  // Counters, not records: NORMAL (no fsync per commit) loses nothing when a worker dies. OFF
+  // (LIMITS_DB_SYNC) skips the checkpoints' fsync too, most of a check's cost on a disk.
+  const db = openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: 1000, strict: true, synchronous: sync === 'off' ? 'OFF' : 'NORMAL' })
   moveFirstLayout(db)
   db.query('DELETE FROM limit_usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
 

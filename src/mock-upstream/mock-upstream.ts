@@ -112,6 +112,7 @@ export const createMockUpstream = ({ port = 0, hostname = '127.0.0.1', apiKey, v
           record.cancelledAt ??= performance.now()
         }
         signal.addEventListener('abort', noteCancel, { once: true })
+        if (signal.aborted) noteCancel()
         await Bun.sleep(reply.ms)
         signal.removeEventListener('abort', noteCancel)
         return answer(reply.reply, request, record, signal)

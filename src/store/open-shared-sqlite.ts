@@ -11,15 +11,30 @@ const SET_UP_PAUSE_MS = 20
  * WAL can meet another worker's lock that busy_timeout does not wait for (SQLITE_BUSY at once), so
  * the set-up is tried again for up to a second. Runs once per worker, at start-up.
  */
-export const openSharedSqlite = (path: string, { schema, busyTimeoutMs, strict = false }: { schema: string; busyTimeoutMs: number; strict?: boolean }) => {
+export const openSharedSqlite = (
+  path: string,
+  {
+    schema,
+    busyTimeoutMs,
+    strict = false,
+    synchronous = 'NORMAL',
+  }: {
+    schema: string
+    busyTimeoutMs: number
+    strict?: boolean
+    /** OFF only for a file nothing needs after an OS crash: it skips the checkpoints' fsync. */
+    synchronous?: 'NORMAL' | 'OFF'
+  },
+) => {
   mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path, { create: true, strict })
   for (let attempt = 1; ; attempt++) {
     try {
       db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
       db.run('PRAGMA journal_mode = WAL')
-      // In WAL mode NORMAL loses no committed write when the process dies, only on power loss.
-      db.run('PRAGMA synchronous = NORMAL')
+      // In WAL mode NORMAL loses no committed write when the process dies, only on power loss;
+      // OFF neither, but an OS crash may leave the file unreadable.
+      db.run(`PRAGMA synchronous = ${synchronous}`)
       db.transaction(() => db.run(schema)).immediate()
       return db
     } catch (error) {

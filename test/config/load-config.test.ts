@@ -164,6 +164,7 @@ describe('start-up errors: one line naming the variable, never a secret', () => 
     [{ CLIENT_KEYS_JSON: '[{"name":"a","key_sha256":"abc"}]' }, 'CLIENT_KEYS_JSON: entry 0 ("a"), key_sha256: expected string to match'],
     [{ CLIENT_KEYS_FILE: '/nonexistent/keys.json' }, 'CLIENT_KEYS_FILE: cannot read /nonexistent/keys.json (ENOENT)'],
     [{ LIMITS_FAIL_MODE: 'maybe' }, 'LIMITS_FAIL_MODE: expected open or closed, got "maybe"'],
+    [{ LIMITS_DB_SYNC: 'full' }, 'LIMITS_DB_SYNC: expected normal or off, got "full"'],
     [{ LIMITS_REDIS_TIMEOUT_MS: '1' }, 'LIMITS_REDIS_TIMEOUT_MS: expected a whole number from 10 to 60000'],
     [{ UPSTREAM_API_URL: 'ftp://x' }, 'UPSTREAM_API_URL: expected an http:// or https:// URL, got "ftp://x"'],
     [{ MODEL_ALIASES: 'gpt-4o' }, 'MODEL_ALIASES: "gpt-4o" is not a from:to pair'],

@@ -74,6 +74,8 @@ describe('the launcher (bun run start)', () => {
     const after = await childPids(gateway.proc.pid)
     expect(after).toHaveLength(2)
     expect(after).not.toContain(workers[0])
+    gateway.proc.kill('SIGTERM')
+    expect(await gateway.exited).toBe(0)
   })
 
   test.concurrent('a worker that cannot start makes the launcher exit non-zero (crash loop)', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from 'bun:test'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { createMockUpstream } from '../../src/mock-upstream/mock-upstream.ts'
 import { spawnBun } from '../support/processes.ts'
 import { chatBody, startChildGateway } from '../support/reliability-gateway.ts'
@@ -37,24 +38,41 @@ test('one instance with WORKERS=2: a 10 rpm key gets exactly 10 answers out of 3
   }
 }, 20_000)
 
-/** LIMITS_DB_PATH as the launcher handed it to a worker. */
-const limitsPathOf = (workerPid: number) =>
+/** A variable as the launcher handed it to a worker. */
+const workerEnv = (workerPid: number, name: string) =>
   readFileSync(`/proc/${workerPid}/environ`, 'utf8')
     .split('\0')
-    .find((entry) => entry.startsWith('LIMITS_DB_PATH='))
-    ?.slice('LIMITS_DB_PATH='.length)
+    .find((entry) => entry.startsWith(`${name}=`))
+    ?.slice(name.length + 1)
 
-test('without LIMITS_DB_PATH the counters file is scratch of the launch: in /dev/shm where it exists, gone after exit', async () => {
+test("without LIMITS_DB_PATH the counters file is the launch's own: temporary, without fsync, gone after exit", async () => {
   const gateway = await startChildGateway(mock.url, { CLIENT_KEYS_JSON: JSON.stringify([{ name: 'scratch', key: KEY, rpm: 10 }]) })
   let path: string | undefined
   try {
-    path = limitsPathOf(gateway.workerPid)
-    expect(path).toStartWith(existsSync('/dev/shm') ? '/dev/shm/gateway-limits-' : '/')
+    path = workerEnv(gateway.workerPid, 'LIMITS_DB_PATH')
+    expect(path).toStartWith(join(tmpdir(), 'gateway-limits-'))
     expect(existsSync(path as string)).toBe(true)
+    expect(statSync(dirname(path as string)).mode & 0o777).toBe(0o700)
+    expect(workerEnv(gateway.workerPid, 'LIMITS_DB_SYNC')).toBe('off')
   } finally {
     await gateway.stop()
   }
   expect(existsSync(dirname(path as string))).toBe(false)
+}, 20_000)
+
+test("an operator's LIMITS_DB_PATH keeps its fsync", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'operator-limits-'))
+  const gateway = await startChildGateway(mock.url, {
+    CLIENT_KEYS_JSON: JSON.stringify([{ name: 'kept', key: KEY, rpm: 10 }]),
+    LIMITS_DB_PATH: join(dir, 'limits.sqlite'),
+  })
+  try {
+    expect(workerEnv(gateway.workerPid, 'LIMITS_DB_PATH')).toBe(join(dir, 'limits.sqlite'))
+    expect(workerEnv(gateway.workerPid, 'LIMITS_DB_SYNC')).toBeUndefined()
+  } finally {
+    await gateway.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }, 20_000)
 
 test.each([

@@ -303,6 +303,8 @@ export const rawClient = async (port: number): Promise<RawClient> => {
   // Chunks kept apart and joined only when asked for: joining on every read is quadratic, and a
   // test process busy copying tens of MiB starves the upstream it also serves.
   const chunks: Buffer[] = []
+  /** Reads so far: only grows, unlike `chunks`, which a join shortens. */
+  let reads = 0
   let joined = Buffer.alloc(0)
   let joinedCount = 0
   const received = () => {
@@ -326,6 +328,7 @@ export const rawClient = async (port: number): Promise<RawClient> => {
   })
   socket.on('data', (data: Buffer) => {
     chunks.push(data)
+    reads++
   })
   const response = () => parseResponse(received())
   return {
@@ -334,12 +337,12 @@ export const rawClient = async (port: number): Promise<RawClient> => {
     response,
     waitFor: async (predicate, ms = 3000) => {
       const deadline = performance.now() + ms
-      let checkedCount = -1
+      let checkedReads = -1
       while (performance.now() < deadline) {
         // Parsed again only once more arrived, and less often as it grows (a parse copies it all).
-        if (chunks.length !== checkedCount) {
+        if (reads !== checkedReads) {
+          checkedReads = reads
           const parsed = response()
-          checkedCount = chunks.length
           if (parsed && predicate(parsed)) return parsed
         }
         if (closedFlag) break
