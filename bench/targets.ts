@@ -138,6 +138,8 @@ function upstreamEnv(upstream: PoolUpstream | readonly PoolUpstream[]): Record<s
  */
 export async function buildGateway(outDir: string): Promise<string> {
   const script = (await Bun.file(resolve(REPO_DIR, 'package.json')).json()).scripts.build as string
+  // Said, not silently missed, if the script ever writes elsewhere: the bundle would not be the one measured.
+  if (!script.includes('--outdir dist')) throw new Error(`the build script no longer writes --outdir dist: ${script}`)
   const argv = script.replace('--outdir dist', `--outdir ${outDir}`).split(' ')
   const build = Bun.spawnSync([process.execPath, ...argv.slice(1)], { cwd: REPO_DIR, stderr: 'pipe', stdout: 'ignore' })
   if (build.exitCode !== 0) throw new Error(`bun run build failed: ${build.stderr.toString()}`)

@@ -64,7 +64,7 @@ const KEEP_PERIODS_MS = 62 * 24 * 3600 * 1000
 export const createSqliteLimitStore = (path: string, { sync = 'normal' }: { sync?: 'normal' | 'off' } = {}): LimitStore => {
   // Counters, not records: NORMAL (no fsync per commit) loses nothing when a worker dies. OFF
   // (LIMITS_DB_SYNC) skips the checkpoints' fsync too, most of a check's cost on a disk.
-  const db = openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: 1000, strict: true, synchronous: sync === 'off' ? 'OFF' : 'NORMAL' })
+  const db = openSharedSqlite(path, { schema: SCHEMA, busyTimeoutMs: 1000, strict: true, synchronous: sync })
   moveFirstLayout(db)
   db.query('DELETE FROM limit_usage WHERE period < $month').run({ month: periodsOf(Date.now() - KEEP_PERIODS_MS).month })
 

@@ -17,13 +17,13 @@ export const openSharedSqlite = (
     schema,
     busyTimeoutMs,
     strict = false,
-    synchronous = 'NORMAL',
+    synchronous = 'normal',
   }: {
     schema: string
     busyTimeoutMs: number
     strict?: boolean
     /** OFF only for a file nothing needs after an OS crash: it skips the checkpoints' fsync. */
-    synchronous?: 'NORMAL' | 'OFF'
+    synchronous?: 'normal' | 'off'
   },
 ) => {
   mkdirSync(dirname(path), { recursive: true })
@@ -33,7 +33,7 @@ export const openSharedSqlite = (
       db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
       db.run('PRAGMA journal_mode = WAL')
       // In WAL mode NORMAL loses no committed write when the process dies, only on power loss;
-      // OFF neither, but an OS crash may leave the file unreadable.
+      // OFF neither, but an OS crash may leave the file unreadable. (LIMITS_DB_SYNC's values are the pragma's.)
       db.run(`PRAGMA synchronous = ${synchronous}`)
       db.transaction(() => db.run(schema)).immediate()
       return db

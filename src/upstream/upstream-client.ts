@@ -72,7 +72,7 @@ const attemptAbort = (signal: AbortSignal) => {
   const onClientAbort = () => controller.abort(clientClosed())
   signal.addEventListener('abort', onClientAbort, { once: true })
   return {
-    controller,
+    signal: controller.signal,
     abort: (reason: OpenAIError) => controller.abort(reason),
     detach: () => signal.removeEventListener('abort', onClientAbort),
   }
@@ -134,12 +134,12 @@ export const createUpstreamClient = (
       const { text, adjustments: bodyAdjustments } = typeof body === 'string' ? { text: body, adjustments: [] } : body(member.cache)
       const beta = betas ? withBetas(member, betas) : undefined
       const adjustments = beta?.removed ? [...bodyAdjustments, 'anthropic-beta:removed'] : bodyAdjustments
-      const { controller: attemptController, abort, detach } = attemptAbort(signal)
+      const { signal: attemptSignal, abort, detach } = attemptAbort(signal)
       const started = performance.now()
       let timedOut = false
       const timer = setTimeout(() => {
         timedOut = true
-        attemptController.abort(upstreamTimeout(config.upstreamTimeoutSeconds))
+        abort(upstreamTimeout(config.upstreamTimeoutSeconds))
       }, deadline - started)
       const settle = (next: Failure) => {
         detach()
@@ -155,7 +155,7 @@ export const createUpstreamClient = (
           method: 'POST',
           headers: beta?.headers ?? member.headers,
           body: text,
-          signal: attemptController.signal,
+          signal: attemptSignal,
           // Redirects are not followed: they would take the key and the prompt elsewhere.
           redirect: 'manual',
           ...(proxy ? { proxy } : {}),

@@ -15,14 +15,14 @@ describeLimitStoreContract('sqlite', () => createSqliteLimitStore(join(dir, 'lim
 
 describe('sqlite: LIMITS_DB_SYNC', () => {
   test("normal keeps the checkpoints' fsync, off (the launcher's own file) skips it", () => {
-    const synchronousOf = (synchronous: 'NORMAL' | 'OFF') => {
+    const synchronousOf = (synchronous: 'normal' | 'off') => {
       const db = openSharedSqlite(join(dir, `sync-${synchronous}.sqlite`), { schema: 'CREATE TABLE IF NOT EXISTS t (x)', busyTimeoutMs: 100, synchronous })
       const value = db.query<{ synchronous: number }, []>('PRAGMA synchronous').get()?.synchronous
       db.close()
       return value
     }
     // SQLite's numbers: 0 OFF, 1 NORMAL.
-    expect([synchronousOf('NORMAL'), synchronousOf('OFF')]).toEqual([1, 0])
+    expect([synchronousOf('normal'), synchronousOf('off')]).toEqual([1, 0])
   })
 })
 
